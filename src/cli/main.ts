@@ -1,0 +1,183 @@
+#!/usr/bin/env node
+import { promises as fs } from "fs";
+import { parseArgs } from "util";
+import { FeatureMapsEngine } from "../engine/engine";
+import { planArchitecture } from "../engine/architecture";
+import { writeNpy } from "../engine/npy";
+import { writeSafetensors } from "../engine/safetensors";
+import { initialWeights } from "../engine/weights";
+import { xaiArchitecture } from "../engine/xaiArchitecture";
+import { renderGridPng } from "../engine/renderGrid";
+import { seedPresetChannels, SEED_GRID } from "../shared/presets";
+import type { LayerRequest, ProviderChoice } from "../shared/protocol";
+import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
+
+const USAGE = `feature-maps: what each layer of a CNN sees
+
+  feature-maps layers [MODEL.onnx] [--image IMG]          layers as JSON: id, name, op, shape
+  feature-maps dump IMG --layer ID [MODEL.onnx] --out F.npy   one layer as float32 .npy
+  feature-maps render IMG --layer ID [MODEL.onnx] --out F.png [--channels 0,5,9 | --grid RxC]
+                        [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
+  feature-maps weights [--seed N] --out F.safetensors     the built-in model's seeded weights
+
+Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors; --model F.onnx
+Input: --size HxW, --channel-order bgr|rgb, --mean a,b,c, --std a,b,c, --input-npy F.npy
+       (instead of IMG: float arrays are fed as they are; uint8 ones as 8-bit planes, scaled like ToTensor)
+Runtime: --provider auto|cuda|cpu (default auto)
+Layer ids: PyTorch names (features.30; plain 30 means features.30 on the built-in model), else ONNX tensor names.`;
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  image: { type: "string" },
+  layer: { type: "string" },
+  out: { type: "string" },
+  channels: { type: "string" },
+  grid: { type: "string" },
+  colormap: { type: "string" },
+  normalize: { type: "string" },
+  clip: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function required(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function engineFor(values: Values): FeatureMapsEngine {
+  const provider = (values.provider ?? "auto") as string;
+  if (!["auto", "cuda", "cpu"].includes(provider)) throw new UsageError(`--provider takes auto, cuda or cpu, got ${provider}`);
+  return new FeatureMapsEngine({ provider: provider as ProviderChoice, maxSessions: 1 });
+}
+
+/** `30` is accepted for `features.30` where the model has such a layer. */
+function layerId(values: Values, ids: readonly string[]): string {
+  const id = required(values, "layer");
+  return /^\d+$/.test(id) && !ids.includes(id) && ids.includes(`features.${id}`) ? `features.${id}` : id;
+}
+
+function positionalModel(rest: string[]): string | undefined {
+  return rest.find((a) => a.toLowerCase().endsWith(".onnx"));
+}
+
+async function layers(values: Values, rest: string[]): Promise<void> {
+  const engine = engineFor(values);
+  const image = typeof values.image === "string" ? values.image : undefined;
+  const request = await analyzeRequest(values, image, positionalModel(rest));
+  let list;
+  if (request) {
+    list = (await engine.analyze(request)).model.layers;
+  } else {
+    // Without an image: shapes at the model's default size, from a run on a blank input.
+    const runner = await engine.open(modelSource(values, positionalModel(rest)));
+    const p = { ...runner.model.defaults, ...preprocessingOverrides(values) };
+    list = (await runner.run(new Float32Array(runner.model.inputChannels * p.height * p.width), p.height, p.width)).layers;
+  }
+  const lines = list.map(({ id, name, op, shape }) => JSON.stringify({ id, name, op, shape }));
+  process.stdout.write(`[\n${lines.join(",\n")}\n]\n`);
+  engine.dispose();
+}
+
+async function analysisFor(values: Values, rest: string[]) {
+  const image = rest.find((a) => !a.toLowerCase().endsWith(".onnx"));
+  const request = await analyzeRequest(values, image, positionalModel(rest));
+  if (!request) throw new UsageError("give an image (or --input-npy)");
+  const engine = engineFor(values);
+  return { engine, analysis: await engine.analyze(request) };
+}
+
+async function dump(values: Values, rest: string[]): Promise<void> {
+  const out = required(values, "out");
+  const { engine, analysis } = await analysisFor(values, rest);
+  const layer = layerId(values, analysis.model.layers.map((l) => l.id));
+  const a = analysis.activation(layer);
+  await fs.writeFile(out, writeNpy(a.data, a.shape));
+  process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
+  engine.dispose();
+}
+
+function gridOption(values: Values): { rows: number; columns: number } | undefined {
+  if (typeof values.grid !== "string") return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(values.grid);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--grid takes RxC, e.g. 8x8, got ${values.grid}`);
+  return { rows: Number(m[1]), columns: Number(m[2]) };
+}
+
+async function render(values: Values, rest: string[]): Promise<void> {
+  const out = required(values, "out");
+  const colormap = colormapOption(values);
+  const normalize = normalizeOption(values);
+  const clipPercent = values.clip === undefined ? 0 : Number(values.clip);
+  if (!(clipPercent >= 0 && clipPercent < 50)) throw new UsageError(`--clip takes a percentage from 0 to below 50, got ${values.clip}`);
+  if (typeof values.channels === "string" && values.grid) throw new UsageError("give --channels or --grid, not both");
+  const { engine, analysis } = await analysisFor(values, rest);
+  const layer = layerId(values, analysis.model.layers.map((l) => l.id));
+  const total = analysis.summary(layer).channels.length;
+  const grid = gridOption(values);
+  let channels: number[];
+  let layout = grid ?? SEED_GRID;
+  if (typeof values.channels === "string") {
+    channels = values.channels.split(",").map((s) => Number(s.trim()));
+    const columns = Math.min(channels.length, Math.ceil(Math.sqrt(channels.length)));
+    layout = { rows: Math.ceil(channels.length / columns), columns };
+  } else if (grid) {
+    channels = Array.from({ length: Math.min(total, grid.rows * grid.columns) }, (_, i) => i);
+  } else {
+    channels = seedPresetChannels(total);
+  }
+  const request: LayerRequest = { layer, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent };
+  await fs.writeFile(out, await renderGridPng(analysis.layer(request), layout, colormap));
+  process.stderr.write(`${layer} channels ${channels.join(",")} -> ${out}\n`);
+  engine.dispose();
+}
+
+async function weights(values: Values): Promise<void> {
+  const out = required(values, "out");
+  const source = modelSource(values, undefined);
+  if (source.kind !== "builtin" || !("seed" in source.weights)) throw new UsageError("weights takes --seed N");
+  const plan = planArchitecture(xaiArchitecture(), 100, 100);
+  await fs.writeFile(out, writeSafetensors(initialWeights(plan, source.weights.seed)));
+  process.stderr.write(`XAI seed ${source.weights.seed} state_dict -> ${out}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(USAGE + "\n");
+    return command ? 0 : 2;
+  }
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if (typeof values.config === "string") throw new UsageError("--config: model config files are not supported yet");
+  switch (command) {
+    case "layers":
+      await layers(values, positionals);
+      return 0;
+    case "dump":
+      await dump(values, positionals);
+      return 0;
+    case "render":
+      await render(values, positionals);
+      return 0;
+    case "weights":
+      await weights(values);
+      return 0;
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`feature-maps: ${(e as Error).message ?? e}${usage ? "\n(feature-maps --help for usage)" : ""}\n`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);

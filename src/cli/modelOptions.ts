@@ -1,0 +1,107 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
+import { COLORMAP_NAMES, type ColormapName } from "../shared/colormaps";
+import type { AnalyzeRequest, InputSource } from "../engine/engine";
+import type { ModelSource } from "../engine/models";
+import { readNpy } from "../engine/npy";
+import { planesToTensor, type Preprocessing } from "../engine/preprocess";
+
+export class UsageError extends Error {}
+
+export type Values = Record<string, string | boolean | undefined>;
+
+export const MODEL_OPTIONS = {
+  seed: { type: "string" },
+  weights: { type: "string" },
+  model: { type: "string" },
+  config: { type: "string" },
+  size: { type: "string" },
+  "channel-order": { type: "string" },
+  mean: { type: "string" },
+  std: { type: "string" },
+  "input-npy": { type: "string" },
+  provider: { type: "string" },
+} as const;
+
+function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+function numbers(text: string, name: string): number[] {
+  const list = text.split(",").map((s) => Number(s.trim()));
+  if (list.length !== 3 || list.some((n) => !Number.isFinite(n))) throw new UsageError(`--${name} takes three numbers, e.g. 0.485,0.456,0.406`);
+  return list;
+}
+
+export function modelSource(values: Values, positionalModel: string | undefined): ModelSource {
+  const onnx = str(values, "model") ?? positionalModel;
+  const seedText = str(values, "seed");
+  const weights = str(values, "weights");
+  if (onnx && (seedText || weights)) throw new UsageError("--seed and --weights are for the built-in model; an ONNX model has its own weights");
+  if (onnx) {
+    if (!onnx.toLowerCase().endsWith(".onnx")) throw new UsageError(`MODEL must be an .onnx file, got ${onnx}`);
+    return { kind: "onnx", path: onnx };
+  }
+  if (seedText && weights) throw new UsageError("give either --seed or --weights, not both");
+  if (weights) return { kind: "builtin", weights: { safetensors: weights } };
+  const seed = seedText === undefined ? 0 : Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed takes a whole number from 0 to 4294967295, got ${seedText}`);
+  return { kind: "builtin", weights: { seed } };
+}
+
+export function preprocessingOverrides(values: Values): Partial<Preprocessing> {
+  const out: { -readonly [K in keyof Preprocessing]?: Preprocessing[K] } = {};
+  const size = str(values, "size");
+  if (size) {
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    if (!m) throw new UsageError(`--size takes HxW, e.g. 224x224, got ${size}`);
+    out.height = Number(m[1]);
+    out.width = Number(m[2]);
+  }
+  const order = str(values, "channel-order");
+  if (order !== undefined) {
+    if (order !== "bgr" && order !== "rgb") throw new UsageError(`--channel-order takes bgr or rgb, got ${order}`);
+    out.channelOrder = order;
+  }
+  const mean = str(values, "mean");
+  if (mean) out.mean = numbers(mean, "mean");
+  const std = str(values, "std");
+  if (std) out.std = numbers(std, "std");
+  return out;
+}
+
+/** An image path, or --input-npy: float arrays are fed as they are, uint8 ones as 8-bit planes. */
+export async function inputSource(values: Values, image: string | undefined, overrides: Partial<Preprocessing>): Promise<InputSource | undefined> {
+  const npy = str(values, "input-npy");
+  if (npy && image) throw new UsageError("give an image or --input-npy, not both");
+  if (!npy) return image ? { image } : undefined;
+  const array = readNpy(await fs.readFile(npy), path.basename(npy));
+  const shape = array.shape.length === 3 ? [1, ...array.shape] : array.shape;
+  if (shape.length !== 4 || shape[0] !== 1) throw new UsageError(`${path.basename(npy)}: shape (${array.shape.join(", ")}) is not [1, C, H, W]`);
+  const [height, width] = [shape[2], shape[3]];
+  const tensor =
+    array.dtype === "uint8"
+      ? planesToTensor(Uint8Array.from(array.data), { height, width, channelOrder: "rgb", scale: 1 / 255, mean: overrides.mean, std: overrides.std })
+      : array.data;
+  return { tensor, height, width, label: path.basename(npy) };
+}
+
+export async function analyzeRequest(values: Values, image: string | undefined, positionalModel: string | undefined): Promise<AnalyzeRequest | undefined> {
+  const preprocessing = preprocessingOverrides(values);
+  const input = await inputSource(values, image, preprocessing);
+  return input && { input, model: modelSource(values, positionalModel), preprocessing };
+}
+
+export function colormapOption(values: Values): ColormapName {
+  const name = str(values, "colormap") ?? "viridis";
+  if (!(COLORMAP_NAMES as readonly string[]).includes(name)) throw new UsageError(`--colormap takes one of ${COLORMAP_NAMES.join(", ")}, got ${name}`);
+  return name as ColormapName;
+}
+
+export function normalizeOption(values: Values): NormalizeMode {
+  const mode = str(values, "normalize") ?? "channel";
+  if (!(NORMALIZE_MODES as readonly string[]).includes(mode)) throw new UsageError(`--normalize takes one of ${NORMALIZE_MODES.join(", ")}, got ${mode}`);
+  return mode as NormalizeMode;
+}

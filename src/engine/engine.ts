@@ -1,0 +1,211 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView, Picture, ProviderChoice } from "../shared/protocol";
+import type { Range } from "../shared/normalize";
+import { BoundedCache } from "./boundedCache";
+import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
+import { ModelRunner, type RunResult } from "./inference";
+import { resizeBilinear } from "./resize";
+import { RequestError, packChannel, packLayer } from "./layerTiles";
+import { type ModelSource, prepareModel } from "./models";
+import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./preprocess";
+import { type Activation, type ActivationSummary, summarize } from "./stats";
+
+export interface EngineOptions {
+  readonly provider: ProviderChoice;
+  readonly maxMegapixels?: number;
+  /** Bound on the activations kept for quick layer switches. */
+  readonly cacheMegabytes?: number;
+  /** Sessions kept open; each holds its model's weights. */
+  readonly maxSessions?: number;
+  readonly threads?: number;
+}
+
+export type InputSource = { readonly image: string } | { readonly tensor: Float32Array; readonly height: number; readonly width: number; readonly label: string };
+
+export interface AnalyzeRequest {
+  readonly input: InputSource;
+  readonly model: ModelSource;
+  /** Overrides of the model's own preprocessing defaults. */
+  readonly preprocessing?: Partial<Preprocessing>;
+}
+
+/** One image through one model: every layer, with statistics made on first use. */
+export class Analysis {
+  private readonly summaries = new Map<string, ActivationSummary>();
+  private global?: Range;
+
+  constructor(
+    readonly key: string,
+    readonly model: ModelView,
+    readonly image: ImageView | undefined,
+    readonly result: RunResult,
+    readonly preprocessing: Preprocessing,
+    /** The exact float tensor fed to the model. */
+    readonly input: Float32Array,
+  ) {}
+
+  activation(layer: string): Activation {
+    const a = this.result.activations.get(layer);
+    if (!a) {
+      const ids = this.result.layers.map((l) => l.id);
+      const shown = ids.length > 60 ? `${ids.slice(0, 60).join(", ")}, ...` : ids.join(", ");
+      throw new RequestError(`no layer "${layer}" in ${this.model.label}; layers are: ${shown}`);
+    }
+    return a;
+  }
+
+  summary(layer: string): ActivationSummary {
+    let s = this.summaries.get(layer);
+    if (!s) {
+      s = summarize(this.activation(layer));
+      this.summaries.set(layer, s);
+    }
+    return s;
+  }
+
+  layer(request: LayerRequest): LayerReply {
+    return packLayer(this.activation(request.layer), this.summary(request.layer), request, () => this.globalRange());
+  }
+
+  channel(layer: string, channel: number): ChannelReply {
+    return packChannel(layer, this.activation(layer), this.summary(layer), channel);
+  }
+
+  private globalRange(): Range {
+    if (!this.global) {
+      let low = Infinity;
+      let high = -Infinity;
+      for (const l of this.result.layers) {
+        const s = this.summary(l.id).layer;
+        low = Math.min(low, s.min);
+        high = Math.max(high, s.max);
+      }
+      this.global = { low, high };
+    }
+    return this.global;
+  }
+}
+
+const DISPLAY_MAX_SIDE = 512;
+
+function picture(image: RgbaImage): Picture {
+  return { width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength) };
+}
+
+/** The model's 3 input planes shown as an RGB picture, so a BGR model's view looks blue-shifted, as it is. */
+function planesPicture(planes: Uint8Array, width: number, height: number): Picture {
+  const n = width * height;
+  const rgba = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) {
+    rgba[i * 4] = planes[i];
+    rgba[i * 4 + 1] = planes[n + i];
+    rgba[i * 4 + 2] = planes[2 * n + i];
+    rgba[i * 4 + 3] = 255;
+  }
+  return { width, height, rgba };
+}
+
+function displayCopy(image: RgbaImage): RgbaImage {
+  const scale = Math.min(1, DISPLAY_MAX_SIDE / Math.max(image.width, image.height));
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  let current = image;
+  // Halving with centre-aligned bilinear averages 2x2 blocks; one big bilinear step would alias.
+  while (current.width >= 2 * width && current.height >= 2 * height) {
+    current = resizeBilinear(current, Math.ceil(current.width / 2), Math.ceil(current.height / 2));
+  }
+  return current.width === width && current.height === height ? current : resizeBilinear(current, width, height);
+}
+
+async function inputKey(input: InputSource): Promise<string> {
+  if (!("image" in input)) return `tensor:${input.label}:${input.height}x${input.width}`;
+  try {
+    const s = await fs.stat(input.image);
+    return `image:${path.resolve(input.image)}@${s.mtimeMs}:${s.size}`;
+  } catch {
+    return `image:${path.resolve(input.image)}`;
+  }
+}
+
+interface OpenModel {
+  readonly runner: ModelRunner;
+}
+
+/**
+ * The whole pipeline behind one object: models and sessions opened once, analyses kept within a
+ * memory bound, concurrent identical requests computed once. Imports nothing from vscode, so the
+ * CLI, the tests and the extension's inference process all use it.
+ */
+export class FeatureMapsEngine {
+  private readonly models: BoundedCache<OpenModel>;
+  private readonly analyses: BoundedCache<Analysis>;
+
+  constructor(private readonly options: EngineOptions) {
+    this.models = new BoundedCache<OpenModel>(options.maxSessions ?? 2, () => 1, (m) => void m.runner.release());
+    this.analyses = new BoundedCache<Analysis>((options.cacheMegabytes ?? 512) * 1024 * 1024, (a) => a.result.bytes);
+  }
+
+  private async modelKey(source: ModelSource): Promise<string> {
+    const files = source.kind === "onnx" ? [source.path] : "safetensors" in source.weights ? [source.weights.safetensors] : [];
+    const stamps = await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.mtimeMs}:${s.size}`, () => "missing")));
+    return JSON.stringify([source, stamps]);
+  }
+
+  async open(source: ModelSource): Promise<ModelRunner> {
+    const key = await this.modelKey(source);
+    const open = await this.models.get(key, async () => {
+      const prepared = await prepareModel(source);
+      return { runner: await ModelRunner.open(prepared, { provider: this.options.provider, threads: this.options.threads }) };
+    });
+    return open.runner;
+  }
+
+  async analyze(request: AnalyzeRequest): Promise<Analysis> {
+    const runner = await this.open(request.model);
+    const preprocessing: Preprocessing = { ...runner.model.defaults, ...request.preprocessing };
+    checkPreprocessing(preprocessing);
+    const key = JSON.stringify([runner.model.key, await inputKey(request.input), preprocessingKey(preprocessing)]);
+    return this.analyses.get(key, () => this.compute(key, runner, request.input, preprocessing));
+  }
+
+  private async compute(key: string, runner: ModelRunner, input: InputSource, p: Preprocessing): Promise<Analysis> {
+    const { model } = runner;
+    let tensor: Float32Array;
+    let image: ImageView | undefined;
+    let size = { height: p.height, width: p.width };
+    if ("image" in input) {
+      if (model.inputChannels !== 3) throw new RequestError(`${model.label} takes ${model.inputChannels} input channels; images give 3`);
+      const decoded = await readImage(input.image, this.options.maxMegapixels ?? DEFAULT_MAX_MEGAPIXELS);
+      const { planes } = modelInputBytes(decoded, p);
+      tensor = planesToTensor(planes, p);
+      image = {
+        fileName: path.basename(input.image),
+        original: picture(displayCopy(decoded)),
+        modelInput: planesPicture(planes, p.width, p.height),
+        originalWidth: decoded.width,
+        originalHeight: decoded.height,
+      };
+    } else {
+      if (input.tensor.length !== model.inputChannels * input.height * input.width) {
+        throw new RequestError(`${input.label}: ${input.tensor.length} values do not make a [1, ${model.inputChannels}, ${input.height}, ${input.width}] input`);
+      }
+      tensor = input.tensor;
+      size = { height: input.height, width: input.width };
+    }
+    const result = await runner.run(tensor, size.height, size.width);
+    const view: ModelView = {
+      label: model.label,
+      inputShape: result.inputShape,
+      outputShape: result.outputShape,
+      layers: result.layers,
+      provider: runner.provider,
+    };
+    return new Analysis(key, view, image, result, p, tensor);
+  }
+
+  dispose(): void {
+    this.analyses.clear();
+    this.models.clear();
+  }
+}

@@ -1,0 +1,73 @@
+import * as ort from "onnxruntime-node";
+import type { LayerInfo, ProviderReport } from "../shared/protocol";
+import { layerKind } from "./layerKinds";
+import type { PreparedModel } from "./models";
+import { OnnxModelError } from "./onnxInspect";
+import { openSession, type SessionOptions } from "./session";
+import type { Activation } from "./stats";
+
+export interface RunResult {
+  readonly layers: readonly LayerInfo[];
+  readonly activations: ReadonlyMap<string, Activation>;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly bytes: number;
+}
+
+/** One model's onnxruntime session: a run returns every layer at once. */
+export class ModelRunner {
+  private constructor(
+    readonly model: PreparedModel,
+    private readonly session: ort.InferenceSession,
+    readonly provider: ProviderReport,
+  ) {}
+
+  static async open(model: PreparedModel, options: SessionOptions): Promise<ModelRunner> {
+    let opened;
+    try {
+      opened = await openSession(model.bytes, options);
+    } catch (e) {
+      const message = String((e as Error).message ?? e).split("\n")[0];
+      throw new OnnxModelError(message.startsWith("CUDA") ? message : `${model.label}: onnxruntime cannot load the model (${message})`);
+    }
+    return new ModelRunner(model, opened.session, opened.provider);
+  }
+
+  async run(input: Float32Array, height: number, width: number): Promise<RunResult> {
+    const { model } = this;
+    const inputShape = [1, model.inputChannels, height, width];
+    if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
+      throw new OnnxModelError(`${model.label} only takes ${model.fixedSize.height}x${model.fixedSize.width} inputs, not ${height}x${width}`);
+    }
+    let outputs: ort.InferenceSession.OnnxValueMapType;
+    try {
+      outputs = await this.session.run({ [model.inputName]: new ort.Tensor("float32", input, inputShape) });
+    } catch (e) {
+      throw new OnnxModelError(`${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
+    }
+    const finals = new Set(model.outputs);
+    const layers: LayerInfo[] = [];
+    const activations = new Map<string, Activation>();
+    let bytes = 0;
+    // An architecture names every module, so all are layers; in a foreign graph the layers are the
+    // 4-D float maps plus the model's own outputs, whatever their rank.
+    const everyModule = model.plan !== undefined;
+    for (const c of model.candidates) {
+      const t = outputs[c.tensor];
+      if (!t || t.type !== "float32" || !(everyModule || t.dims.length === 4 || finals.has(c.tensor))) continue;
+      const data = t.data as Float32Array;
+      activations.set(c.id, { shape: [...t.dims], data });
+      layers.push({ id: c.id, name: c.name, op: c.op, kind: finals.has(c.tensor) ? "output" : layerKind(c.op), shape: [...t.dims] });
+      bytes += data.byteLength;
+    }
+    if (!layers.some((l) => l.shape.length === 4)) {
+      throw new OnnxModelError(`${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
+    }
+    const final = outputs[model.outputs[0]];
+    return { layers, activations, inputShape, outputShape: final ? [...final.dims] : [], bytes };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

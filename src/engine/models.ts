@@ -1,0 +1,117 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
+import { buildOnnx, INPUT_NAME } from "./onnxBuild";
+import { type Candidate, inspectOnnx, OnnxModelError } from "./onnxInspect";
+import { type Preprocessing, SEED_PREPROCESSING } from "./preprocess";
+import { readSafetensors } from "./safetensors";
+import { checkWeights, initialWeights, type WeightMap } from "./weights";
+import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
+
+/** Where the weights of an architecture come from. */
+export type WeightsSource = { readonly seed: number } | { readonly safetensors: string };
+
+export type ModelSource =
+  | { readonly kind: "builtin"; readonly weights: WeightsSource }
+  | { readonly kind: "onnx"; readonly path: string }
+  | {
+      readonly kind: "architecture";
+      readonly label: string;
+      readonly architecture: Architecture;
+      readonly weights: WeightsSource;
+      readonly preprocessing: Preprocessing;
+    };
+
+export const BUILTIN_MODEL: ModelSource = { kind: "builtin", weights: { seed: 0 } };
+
+export interface PreparedModel {
+  /** Identity of the model and its weights, for caches. */
+  readonly key: string;
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly inputName: string;
+  readonly inputChannels: number;
+  readonly defaults: Preprocessing;
+  /** Set when the model only runs at one spatial size. */
+  readonly fixedSize?: { readonly height: number; readonly width: number };
+  readonly candidates: readonly Candidate[];
+  /** Tensor names of the model's own outputs. */
+  readonly outputs: readonly string[];
+  /** Architectures know every shape without running. */
+  readonly plan?: (height: number, width: number) => PlannedModule[];
+}
+
+async function fileKey(file: string): Promise<string> {
+  try {
+    const s = await fs.stat(file);
+    return `${path.resolve(file)}@${s.mtimeMs}:${s.size}`;
+  } catch {
+    throw new Error(`${path.basename(file)}: cannot read the file (it does not exist)`);
+  }
+}
+
+async function loadWeights(source: WeightsSource, modules: PlannedModule[]): Promise<{ weights: WeightMap; key: string }> {
+  if ("seed" in source) return { weights: initialWeights(modules, source.seed), key: `seed=${source.seed}` };
+  const key = await fileKey(source.safetensors);
+  const weights = readSafetensors(await fs.readFile(source.safetensors), path.basename(source.safetensors));
+  checkWeights(modules, weights);
+  return { weights, key: `weights=${key}` };
+}
+
+function weightsLabel(source: WeightsSource): string {
+  return "seed" in source ? `seed ${source.seed}` : path.basename(source.safetensors);
+}
+
+async function prepareArchitecture(
+  architecture: Architecture,
+  weightsSource: WeightsSource,
+  label: string,
+  defaults: Preprocessing,
+  keyPrefix: string,
+): Promise<PreparedModel> {
+  const plan = (h: number, w: number): PlannedModule[] => planArchitecture(architecture, h, w);
+  const modules = plan(defaults.height, defaults.width);
+  const { weights, key } = await loadWeights(weightsSource, modules);
+  return {
+    key: `${keyPrefix}:${key}`,
+    label: `${label} (${weightsLabel(weightsSource)})`,
+    bytes: buildOnnx(modules, weights, architecture.inputChannels),
+    inputName: INPUT_NAME,
+    inputChannels: architecture.inputChannels,
+    defaults,
+    candidates: modules.map((m) => ({ tensor: m.id, id: m.id, name: m.id, op: pytorchOpName(m.spec) })),
+    outputs: [modules[modules.length - 1].id],
+    plan,
+  };
+}
+
+const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, channelOrder: "rgb", scale: 1 / 255 };
+
+export async function prepareModel(source: ModelSource): Promise<PreparedModel> {
+  switch (source.kind) {
+    case "builtin":
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, "builtin");
+    case "architecture": {
+      const arch = JSON.stringify(source.architecture);
+      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, `arch:${arch}`);
+    }
+    case "onnx": {
+      const key = await fileKey(source.path);
+      const inspected = await inspectOnnx(await fs.readFile(source.path), source.path);
+      const size = inspected.fixedSize ?? DEFAULT_ONNX_PREPROCESSING;
+      return {
+        key: `onnx:${key}`,
+        label: path.basename(source.path),
+        bytes: inspected.bytes,
+        inputName: inspected.inputName,
+        inputChannels: inspected.inputChannels,
+        defaults: { ...DEFAULT_ONNX_PREPROCESSING, height: size.height, width: size.width },
+        fixedSize: inspected.fixedSize,
+        candidates: inspected.candidates,
+        outputs: inspected.outputs,
+      };
+    }
+  }
+}
+
+export { OnnxModelError };

@@ -1,0 +1,152 @@
+import { onnx } from "onnx-proto";
+import type { PlannedModule } from "./architecture";
+import type { Tensor, WeightMap } from "./weights";
+
+// Builds an ONNX graph with one node per PyTorch module. Every node's output tensor is named by
+// the module id and listed as a graph output: onnxruntime returns intermediates only when they
+// are graph outputs, and this way one run yields every layer.
+
+export const INPUT_NAME = "input";
+const OPSET = 17;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+type Attr = number | readonly number[];
+
+function attribute(name: string, value: Attr): onnx.IAttributeProto {
+  if (typeof value !== "number") return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: [...value] };
+  return Number.isInteger(value)
+    ? { name, type: onnx.AttributeProto.AttributeType.INT, i: value }
+    : { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+}
+
+function floatAttribute(name: string, value: number): onnx.IAttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+}
+
+function floatInitializer(name: string, t: Tensor): onnx.ITensorProto {
+  return { name, dims: [...t.shape], dataType: FLOAT, rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+}
+
+function int64Initializer(name: string, values: readonly number[]): onnx.ITensorProto {
+  const data = new BigInt64Array(values.map(BigInt));
+  return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+interface Emitted {
+  nodes: onnx.INodeProto[];
+  initializers: onnx.ITensorProto[];
+}
+
+function weight(weights: WeightMap, key: string): Tensor {
+  const t = weights.get(key);
+  if (!t) throw new Error(`no weight ${key}`);
+  return t;
+}
+
+/** The ONNX node(s) for one module, reading `input` and writing the tensor named `id`. */
+function emit(module: PlannedModule, input: string, weights: WeightMap): Emitted {
+  const { id, spec } = module;
+  const node = (opType: string, inputs: string[], attrs: onnx.IAttributeProto[] = []): onnx.INodeProto => ({
+    name: id,
+    opType,
+    input: inputs,
+    output: [id],
+    attribute: attrs,
+  });
+  const params = (...keys: string[]): onnx.ITensorProto[] => keys.map((k) => floatInitializer(k, weight(weights, k)));
+  switch (spec.type) {
+    case "conv2d": {
+      const keys = [`${id}.weight`, ...((spec.bias ?? true) ? [`${id}.bias`] : [])];
+      const p = spec.padding ?? 0;
+      const attrs = [
+        attribute("kernel_shape", [spec.kernel, spec.kernel]),
+        attribute("strides", [spec.stride ?? 1, spec.stride ?? 1]),
+        attribute("pads", [p, p, p, p]),
+        attribute("dilations", [spec.dilation ?? 1, spec.dilation ?? 1]),
+        attribute("group", spec.groups ?? 1),
+      ];
+      return { nodes: [node("Conv", [input, ...keys], attrs)], initializers: params(...keys) };
+    }
+    case "batchnorm1d":
+    case "batchnorm2d": {
+      const keys = ["weight", "bias", "running_mean", "running_var"].map((k) => `${id}.${k}`);
+      return { nodes: [node("BatchNormalization", [input, ...keys], [floatAttribute("epsilon", spec.eps ?? 1e-5)])], initializers: params(...keys) };
+    }
+    case "relu":
+      return { nodes: [node("Relu", [input])], initializers: [] };
+    case "leaky_relu":
+      return { nodes: [node("LeakyRelu", [input], [floatAttribute("alpha", spec.slope ?? 0.01)])], initializers: [] };
+    case "sigmoid":
+      return { nodes: [node("Sigmoid", [input])], initializers: [] };
+    case "tanh":
+      return { nodes: [node("Tanh", [input])], initializers: [] };
+    case "dropout":
+      // Without a training_mode input, ONNX Dropout is the identity, as nn.Dropout after eval().
+      return { nodes: [node("Dropout", [input])], initializers: [] };
+    case "maxpool2d":
+    case "avgpool2d": {
+      const p = spec.padding ?? 0;
+      const stride = spec.stride ?? spec.kernel;
+      const attrs = [attribute("kernel_shape", [spec.kernel, spec.kernel]), attribute("strides", [stride, stride]), attribute("pads", [p, p, p, p])];
+      // nn.AvgPool2d counts padding in the divisor by default.
+      if (spec.type === "avgpool2d") attrs.push(attribute("count_include_pad", 1));
+      return { nodes: [node(spec.type === "maxpool2d" ? "MaxPool" : "AveragePool", [input], attrs)], initializers: [] };
+    }
+    case "adaptive_avgpool2d": {
+      if (spec.output === 1) return { nodes: [node("GlobalAveragePool", [input])], initializers: [] };
+      const kh = module.inputShape[2] / spec.output;
+      const kw = module.inputShape[3] / spec.output;
+      return { nodes: [node("AveragePool", [input], [attribute("kernel_shape", [kh, kw]), attribute("strides", [kh, kw])])], initializers: [] };
+    }
+    case "flatten":
+      return { nodes: [node("Flatten", [input], [attribute("axis", 1)])], initializers: [] };
+    case "view": {
+      const shapeName = `${id}.shape`;
+      return { nodes: [node("Reshape", [input, shapeName])], initializers: [int64Initializer(shapeName, spec.shape)] };
+    }
+    case "linear": {
+      const keys = [`${id}.weight`, ...((spec.bias ?? true) ? [`${id}.bias`] : [])];
+      return { nodes: [node("Gemm", [input, ...keys], [attribute("transB", 1)])], initializers: params(...keys) };
+    }
+    case "log_softmax":
+    case "softmax":
+      return {
+        nodes: [node(spec.type === "softmax" ? "Softmax" : "LogSoftmax", [input], [attribute("axis", spec.dim ?? 1)])],
+        initializers: [],
+      };
+  }
+}
+
+function floatValueInfo(name: string, dims: ReadonlyArray<number | string>): onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
+
+/** The whole model as ONNX bytes; height and width stay symbolic so any input size runs. */
+export function buildOnnx(modules: readonly PlannedModule[], weights: WeightMap, inputChannels: number): Uint8Array {
+  const nodes: onnx.INodeProto[] = [];
+  const initializers: onnx.ITensorProto[] = [];
+  let current = INPUT_NAME;
+  for (const module of modules) {
+    const emitted = emit(module, current, weights);
+    nodes.push(...emitted.nodes);
+    initializers.push(...emitted.initializers);
+    current = module.id;
+  }
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: OPSET }],
+    producerName: "feature-maps",
+    graph: {
+      name: "feature-maps",
+      node: nodes,
+      initializer: initializers,
+      input: [floatValueInfo(INPUT_NAME, [1, inputChannels, "height", "width"])],
+      output: modules.map((m) => ({ name: m.id, type: { tensorType: { elemType: FLOAT } } })),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

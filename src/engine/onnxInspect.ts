@@ -1,0 +1,155 @@
+import { promises as fs } from "fs";
+import * as path from "path";
+import { onnx } from "onnx-proto";
+import { moduleOfNode, nodeLeaf } from "./pytorchNames";
+
+/** A tensor that may be a layer: a node output, before a run tells its type and shape. */
+export interface Candidate {
+  readonly tensor: string;
+  readonly id: string;
+  readonly name: string;
+  readonly op: string;
+}
+
+export interface InspectedOnnx {
+  /** The model with every candidate exposed as a graph output, its own outputs unchanged. */
+  readonly bytes: Uint8Array;
+  readonly inputName: string;
+  readonly inputChannels: number;
+  /** Spatial size when the model fixes it, else undefined (any size runs). */
+  readonly fixedSize?: { readonly height: number; readonly width: number };
+  readonly candidates: readonly Candidate[];
+  readonly outputs: readonly string[];
+}
+
+export class OnnxModelError extends Error {}
+
+const MIN_OPSET = 7;
+// Ops whose outputs are shapes, indices or constants, never feature maps.
+const NOT_LAYERS = new Set(["Constant", "Shape", "Size", "ConstantOfShape", "NonZero", "Range", "Identity"]);
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+function dimValue(d: onnx.TensorShapeProto.IDimension): number | undefined {
+  const v = d.dimValue;
+  if (v === null || v === undefined) return undefined;
+  const n = typeof v === "number" ? v : Number(v.toString());
+  return n > 0 ? n : undefined;
+}
+
+async function inlineExternalData(model: onnx.ModelProto, modelPath: string, file: string): Promise<void> {
+  const dir = path.dirname(modelPath);
+  for (const t of model.graph?.initializer ?? []) {
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
+    const entry = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
+    const location = entry.location;
+    if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
+      throw new OnnxModelError(`${file}: tensor ${t.name} points at external data "${location ?? ""}" outside the model's folder`);
+    }
+    let data: Buffer;
+    try {
+      data = await fs.readFile(path.join(dir, location));
+    } catch {
+      throw new OnnxModelError(`${file}: external data file "${location}" (tensor ${t.name}) is missing; keep it beside the model`);
+    }
+    const offset = Number(entry.offset ?? 0);
+    const length = entry.length === undefined ? data.byteLength - offset : Number(entry.length);
+    if (!(offset >= 0 && length >= 0 && offset + length <= data.byteLength)) {
+      throw new OnnxModelError(`${file}: external data for ${t.name} runs past the end of "${location}"`);
+    }
+    t.rawData = new Uint8Array(data.buffer, data.byteOffset + offset, length);
+    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+    t.externalData = [];
+  }
+}
+
+/** Ids users recognise: the PyTorch module that a node ends, else the tensor's own name. */
+function candidateIds(nodes: readonly onnx.INodeProto[], graphOutputs: ReadonlySet<string>): Map<onnx.INodeProto, string> {
+  const moduleOf = new Map(nodes.map((n) => [n, moduleOfNode(n.name ?? "")] as const));
+  const producer = new Map<string, onnx.INodeProto>();
+  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
+  // A node is a module's exit when something outside the module reads its output.
+  const exits = new Map<string, Set<onnx.INodeProto>>();
+  const markExit = (n: onnx.INodeProto): void => {
+    const m = moduleOf.get(n);
+    if (m) exits.set(m, (exits.get(m) ?? new Set()).add(n));
+  };
+  for (const n of nodes) {
+    for (const input of n.input ?? []) {
+      const from = producer.get(input);
+      if (from && moduleOf.get(from) !== moduleOf.get(n)) markExit(from);
+    }
+  }
+  for (const o of graphOutputs) {
+    const from = producer.get(o);
+    if (from) markExit(from);
+  }
+  const ids = new Map<onnx.INodeProto, string>();
+  const used = new Set<string>();
+  for (const n of nodes) {
+    const m = moduleOf.get(n);
+    const tensor = n.output?.[0] ?? "";
+    let id = tensor;
+    if (m) id = exits.get(m)?.size === 1 && exits.get(m)?.has(n) ? m : `${m}/${nodeLeaf(n.name ?? "")}`;
+    if (used.has(id)) id = tensor;
+    used.add(id);
+    ids.set(n, id);
+  }
+  return ids;
+}
+
+function readableName(tensor: string): string {
+  return tensor.replace(/_output_0$/, "").replace(/^\//, "");
+}
+
+export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise<InspectedOnnx> {
+  const file = path.basename(modelPath);
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new OnnxModelError(`${file}: not an ONNX model (${(e as Error).message})`);
+  }
+  const graph = model.graph;
+  if (!graph || (graph.node ?? []).length === 0) throw new OnnxModelError(`${file}: not an ONNX model (no graph nodes)`);
+  const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === "ai.onnx");
+  const version = opset ? Number(opset.version?.toString()) : 0;
+  if (version < MIN_OPSET) throw new OnnxModelError(`${file}: opset ${version} is older than onnxruntime supports (${MIN_OPSET} or later)`);
+  await inlineExternalData(model, modelPath, file);
+
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ""));
+  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ""));
+  if (inputs.length !== 1) {
+    throw new OnnxModelError(
+      `${file}: has ${inputs.length} inputs (${inputs.map((i) => i.name).join(", ")}); Feature Maps feeds one image tensor [1, C, H, W]`,
+    );
+  }
+  const input = inputs[0];
+  const tensorType = input.type?.tensorType;
+  const dims = tensorType?.shape?.dim ?? [];
+  if (tensorType?.elemType !== FLOAT || dims.length !== 4) {
+    throw new OnnxModelError(`${file}: input ${input.name} is not a 4-D float tensor [N, C, H, W]; Feature Maps feeds images`);
+  }
+  const channels = dimValue(dims[1]) ?? 3;
+  const [height, width] = [dimValue(dims[2]), dimValue(dims[3])];
+
+  const nodes = graph.node ?? [];
+  const outputs = (graph.output ?? []).map((o) => o.name ?? "");
+  const ids = candidateIds(nodes, new Set(outputs));
+  const candidates: Candidate[] = nodes
+    .filter((n) => !NOT_LAYERS.has(n.opType ?? "") && (n.output?.[0] ?? "") !== "")
+    .map((n) => {
+      const tensor = n.output?.[0] ?? "";
+      const id = ids.get(n) ?? tensor;
+      return { tensor, id, name: id === tensor ? readableName(tensor) : id, op: n.opType ?? "?" };
+    });
+  const exposed = new Set(outputs);
+  graph.output = [...(graph.output ?? []), ...candidates.filter((c) => !exposed.has(c.tensor)).map((c) => onnx.ValueInfoProto.create({ name: c.tensor }))];
+  return {
+    bytes: onnx.ModelProto.encode(model).finish(),
+    inputName: input.name ?? "",
+    inputChannels: channels,
+    fixedSize: height && width ? { height, width } : undefined,
+    candidates,
+    outputs,
+  };
+}

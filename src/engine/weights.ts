@@ -1,0 +1,110 @@
+import { pytorchOpName, type PlannedModule } from "./architecture";
+import { streamFor } from "./random";
+
+export interface Tensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** A state_dict: PyTorch's key names (`features.0.weight`) to float32 tensors. */
+export type WeightMap = ReadonlyMap<string, Tensor>;
+
+export interface ParameterSpec {
+  readonly key: string;
+  readonly shape: readonly number[];
+  /** How PyTorch initialises it when a module is constructed. */
+  readonly init: { readonly uniform: number } | { readonly fill: number };
+}
+
+/** The parameters and buffers a module owns, as `module.state_dict()` names them. */
+export function moduleParameters(module: PlannedModule): ParameterSpec[] {
+  const { id, spec } = module;
+  switch (spec.type) {
+    case "conv2d": {
+      const groups = spec.groups ?? 1;
+      const fanIn = (spec.in / groups) * spec.kernel * spec.kernel;
+      // kaiming_uniform_(a=sqrt(5)) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)); so does the bias.
+      const bound = 1 / Math.sqrt(fanIn);
+      const params: ParameterSpec[] = [{ key: `${id}.weight`, shape: [spec.out, spec.in / groups, spec.kernel, spec.kernel], init: { uniform: bound } }];
+      if (spec.bias ?? true) params.push({ key: `${id}.bias`, shape: [spec.out], init: { uniform: bound } });
+      return params;
+    }
+    case "linear": {
+      const bound = 1 / Math.sqrt(spec.in);
+      const params: ParameterSpec[] = [{ key: `${id}.weight`, shape: [spec.out, spec.in], init: { uniform: bound } }];
+      if (spec.bias ?? true) params.push({ key: `${id}.bias`, shape: [spec.out], init: { uniform: bound } });
+      return params;
+    }
+    case "batchnorm1d":
+    case "batchnorm2d":
+      return [
+        { key: `${id}.weight`, shape: [spec.features], init: { fill: 1 } },
+        { key: `${id}.bias`, shape: [spec.features], init: { fill: 0 } },
+        { key: `${id}.running_mean`, shape: [spec.features], init: { fill: 0 } },
+        { key: `${id}.running_var`, shape: [spec.features], init: { fill: 1 } },
+      ];
+    default:
+      return [];
+  }
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** PyTorch's default initialisation, drawn from our seeded generator (not torch's own stream). */
+export function initialWeights(modules: readonly PlannedModule[], seed: number): Map<string, Tensor> {
+  const weights = new Map<string, Tensor>();
+  for (const param of modules.flatMap(moduleParameters)) {
+    const data = new Float32Array(sizeOf(param.shape));
+    if ("fill" in param.init) {
+      data.fill(param.init.fill);
+    } else {
+      const bound = param.init.uniform;
+      const next = streamFor(seed, param.key);
+      for (let i = 0; i < data.length; i++) data[i] = (next() * 2 - 1) * bound;
+    }
+    weights.set(param.key, { shape: param.shape, data });
+  }
+  return weights;
+}
+
+export class WeightsMismatchError extends Error {
+  constructor(
+    message: string,
+    /** The state_dict keys concerned, so an editor can point at them. */
+    readonly keys: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+const IGNORED_SUFFIX = ".num_batches_tracked";
+
+/** Checks a loaded state_dict against the architecture; names every missing, extra or mis-shaped key. */
+export function checkWeights(modules: readonly PlannedModule[], weights: WeightMap): void {
+  const expected = new Map(modules.flatMap((m) => moduleParameters(m).map((p) => [p.key, { p, m }] as const)));
+  const problems: string[] = [];
+  const keys: string[] = [];
+  for (const [key, { p, m }] of expected) {
+    const got = weights.get(key);
+    if (!got) {
+      problems.push(`missing ${key} (${pytorchOpName(m.spec)} ${m.id} needs [${p.shape.join(", ")}])`);
+      keys.push(key);
+    } else if (got.shape.length !== p.shape.length || got.shape.some((d, i) => d !== p.shape[i])) {
+      problems.push(`${key} is [${got.shape.join(", ")}], ${pytorchOpName(m.spec)} ${m.id} needs [${p.shape.join(", ")}]`);
+      keys.push(key);
+    }
+  }
+  for (const key of weights.keys()) {
+    if (!expected.has(key) && !key.endsWith(IGNORED_SUFFIX)) {
+      problems.push(`unexpected ${key}`);
+      keys.push(key);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 8).join("; ");
+    const more = problems.length > 8 ? ` (and ${problems.length - 8} more)` : "";
+    throw new WeightsMismatchError(`weights do not fit the architecture: ${shown}${more}`, keys);
+  }
+}

@@ -1,0 +1,58 @@
+// Maps float activations to 8-bit tiles. The modes answer different questions: per channel shows
+// each map's own pattern (the seed's imshow), per layer and global compare magnitudes across
+// channels or layers, symmetric keeps zero at the middle for diverging colormaps.
+
+export const NORMALIZE_MODES = ["channel", "layer", "global", "symmetric"] as const;
+export type NormalizeMode = (typeof NORMALIZE_MODES)[number];
+
+export interface Range {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The value at a percentile (0..100) of a sample, by linear interpolation between order statistics. */
+export function percentile(sorted: Float32Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const at = (Math.min(100, Math.max(0, p)) / 100) * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+/** min..max of the values, or the clipPercent..(100 - clipPercent) percentiles when clipping. */
+export function valueRange(values: Float32Array, clipPercent: number): Range {
+  if (clipPercent > 0) {
+    const sorted = Float32Array.from(values).sort();
+    return { low: percentile(sorted, clipPercent), high: percentile(sorted, 100 - clipPercent) };
+  }
+  let low = Infinity;
+  let high = -Infinity;
+  for (const v of values) {
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return values.length === 0 ? { low: 0, high: 0 } : { low, high };
+}
+
+export function symmetric(range: Range): Range {
+  const m = Math.max(Math.abs(range.low), Math.abs(range.high));
+  return { low: -m, high: m };
+}
+
+/**
+ * Writes values scaled from range to 0..255 into out. The bin rule is matplotlib's for a 256-entry
+ * colormap: floor(t * 256) clipped to 255, so a tile coloured through our LUT matches imshow. A flat
+ * range maps to 0, as imshow does for a constant image.
+ */
+export function toBytes(values: Float32Array, range: Range, out: Uint8Array): void {
+  const span = range.high - range.low;
+  if (!(span > 0)) {
+    out.fill(0);
+    return;
+  }
+  const k = 256 / span;
+  for (let i = 0; i < values.length; i++) {
+    const b = Math.floor((values[i] - range.low) * k);
+    out[i] = b < 0 ? 0 : b > 255 ? 255 : b;
+  }
+}

@@ -1,0 +1,166 @@
+// The one contract between the extension host and the webviews (the panel and the side view).
+// Neither `vscode` nor the DOM is imported here: both worlds compile this file.
+// Activations always travel as exact-size typed arrays (structured clone keeps them binary);
+// never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
+
+import type { ColormapName } from "./colormaps";
+import type { NormalizeMode } from "./normalize";
+
+export type RequestId = number;
+
+export type LayerKind = "conv" | "activation" | "pool" | "norm" | "dropout" | "linear" | "output" | "other";
+
+export interface LayerInfo {
+  /** Stable id used in requests: a PyTorch module name (`features.30`) or an ONNX tensor name. */
+  readonly id: string;
+  /** What the user reads: the same as id for PyTorch names, a shortened tensor name otherwise. */
+  readonly name: string;
+  readonly op: string;
+  readonly kind: LayerKind;
+  readonly shape: readonly number[];
+}
+
+export type ProviderName = "cuda" | "cpu";
+export type ProviderChoice = "auto" | ProviderName;
+
+export interface ProviderReport {
+  readonly wanted: ProviderChoice;
+  readonly used: ProviderName;
+  /** Why CUDA was not used when it was wanted; absent when it was not wanted or did run. */
+  readonly reason?: string;
+}
+
+export interface ChannelStats {
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly std: number;
+  /** Share of exact zeros, 0..1. */
+  readonly zeros: number;
+}
+
+export interface LayerStats extends ChannelStats {
+  readonly channels: number;
+  /** Channels whose every value is <= 0 (nothing passes a following ReLU). */
+  readonly deadChannels: number;
+}
+
+export interface ModelView {
+  readonly label: string;
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  readonly layers: readonly LayerInfo[];
+  readonly provider: ProviderReport;
+}
+
+/** An RGBA picture, 4 bytes a pixel, row-major. */
+export interface Picture {
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: Uint8ClampedArray;
+}
+
+export interface ImageView {
+  readonly fileName: string;
+  readonly original: Picture;
+  /** The input as the model sees it: resized, in the model's channel order shown as RGB. */
+  readonly modelInput: Picture;
+  readonly originalWidth: number;
+  readonly originalHeight: number;
+}
+
+export type ChannelOrder = "index" | "mean" | "max";
+
+export interface LayerRequest {
+  readonly layer: string;
+  /** Positions in the chosen order, not channel indices: [start, start + count). */
+  readonly start: number;
+  readonly count: number;
+  /** Explicit channel indices (the seed's preset); overrides start/count/order when given. */
+  readonly channels?: readonly number[];
+  readonly order: ChannelOrder;
+  readonly normalize: NormalizeMode;
+  /** Percentile clipping, 0 for none, e.g. 1 clips below the 1st and above the 99th percentile. */
+  readonly clipPercent: number;
+}
+
+export interface LayerReply {
+  readonly kind: "layer";
+  readonly layer: string;
+  /** The layer's full tensor shape. */
+  readonly shape: readonly number[];
+  readonly totalChannels: number;
+  readonly height: number;
+  readonly width: number;
+  /** Channel index of each tile, in display order. */
+  readonly channels: Int32Array;
+  /** count * height * width bytes, tile after tile; 0..255 maps low..high of the tile's range. */
+  readonly tiles: Uint8Array;
+  /** Per tile: the real values that 0 and 255 stand for (the colorbar's ends). */
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+  readonly stats: LayerStats;
+}
+
+export interface ChannelReply {
+  readonly kind: "channel";
+  readonly layer: string;
+  readonly channel: number;
+  readonly height: number;
+  readonly width: number;
+  /** The raw activation, height * width float32 values. */
+  readonly values: Float32Array;
+  readonly stats: ChannelStats;
+}
+
+export type ExportKind = "png" | "npy";
+
+export interface ExportReply {
+  readonly kind: "export";
+  /** Where the file was written, or undefined when the user cancelled the save dialog. */
+  readonly path?: string;
+}
+
+export type ReplyBody = LayerReply | ChannelReply | ExportReply;
+
+// ---- webview -> host -------------------------------------------------------------------------
+
+export type ToHost =
+  | { readonly type: "ready" }
+  | { readonly type: "getLayer"; readonly id: RequestId; readonly request: LayerRequest }
+  | { readonly type: "getChannel"; readonly id: RequestId; readonly layer: string; readonly channel: number }
+  | { readonly type: "cancel"; readonly id: RequestId }
+  | {
+      readonly type: "export";
+      readonly id: RequestId;
+      readonly kind: ExportKind;
+      readonly layer: string;
+      /** For png: the grid as painted, encoded by the webview's canvas. */
+      readonly png?: Uint8Array;
+    }
+  | { readonly type: "openSettings" }
+  | { readonly type: "retry" };
+
+// ---- host -> webview -------------------------------------------------------------------------
+
+export interface DisplayDefaults {
+  readonly colormap: ColormapName;
+  readonly normalize: NormalizeMode;
+}
+
+export type ToWebview =
+  | { readonly type: "busy"; readonly message: string }
+  | {
+      readonly type: "loaded";
+      readonly model: ModelView;
+      readonly image: ImageView;
+      readonly defaults: DisplayDefaults;
+      /** Layers a config pins; the view shows them first. */
+      readonly pinned: readonly string[];
+      /** True while a newer input is invalid and this result is kept from before. */
+      readonly stale: boolean;
+    }
+  | { readonly type: "failed"; readonly message: string; readonly hint?: string; readonly keepResult: boolean }
+  | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
+  | { readonly type: "reply"; readonly id: RequestId; readonly body: ReplyBody }
+  | { readonly type: "replyError"; readonly id: RequestId; readonly message: string; readonly cancelled: boolean };
