@@ -139,7 +139,24 @@ export type ToHost =
       readonly png?: Uint8Array;
     }
   | { readonly type: "openSettings" }
-  | { readonly type: "retry" };
+  | { readonly type: "retry" }
+  /** After every paint of the grid: what is on screen (drives the status bar and tests). */
+  | { readonly type: "painted"; readonly layer: string; readonly channels: readonly number[]; readonly view: GridView }
+  | { readonly type: "snapshot"; readonly id: RequestId; readonly picture: Picture; readonly layout: GridLayoutInfo };
+
+export type GridView = "seed" | "all";
+
+/** Where each tile sits on the snapshot picture, so a reader can find a channel's pixels. */
+export interface GridLayoutInfo {
+  readonly layer: string;
+  readonly channels: readonly number[];
+  readonly columns: number;
+  /** Pixel size of one tile on the picture, and the gap between tiles. */
+  readonly tileWidth: number;
+  readonly tileHeight: number;
+  readonly gap: number;
+  readonly colormap: ColormapName;
+}
 
 // ---- host -> webview -------------------------------------------------------------------------
 
@@ -162,5 +179,8 @@ export type ToWebview =
     }
   | { readonly type: "failed"; readonly message: string; readonly hint?: string; readonly keepResult: boolean }
   | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
+  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView }
+  /** Asks for the grid as painted (export, tests): answered by a `snapshot` message. */
+  | { readonly type: "snapshotRequest"; readonly id: RequestId }
   | { readonly type: "reply"; readonly id: RequestId; readonly body: ReplyBody }
   | { readonly type: "replyError"; readonly id: RequestId; readonly message: string; readonly cancelled: boolean };
