@@ -134,9 +134,8 @@ export type ToHost =
       readonly type: "export";
       readonly id: RequestId;
       readonly kind: ExportKind;
+      /** png saves the grid as painted (the host asks for a snapshot); npy the layer's raw tensor. */
       readonly layer: string;
-      /** For png: the grid as painted, encoded by the webview's canvas. */
-      readonly png?: Uint8Array;
     }
   | { readonly type: "openSettings" }
   | { readonly type: "retry" }

@@ -1,0 +1,48 @@
+import * as path from "path";
+import * as vscode from "vscode";
+import { Jimp } from "jimp";
+import type { AnalyzeRequest } from "../engine/engine";
+import type { EngineClient } from "../engine/process/engineClient";
+import type { Picture } from "../shared/protocol";
+
+function defaultName(analyze: AnalyzeRequest, layer: string, ext: string): string {
+  const base = "image" in analyze.input ? path.parse(analyze.input.image).name : "input";
+  return `${base}.${layer.replace(/[^\w.-]+/g, "_")}.${ext}`;
+}
+
+function defaultFolder(analyze: AnalyzeRequest): vscode.Uri | undefined {
+  if ("image" in analyze.input) return vscode.Uri.file(path.dirname(analyze.input.image));
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+async function chooseTarget(analyze: AnalyzeRequest, layer: string, ext: string, filters: Record<string, string[]>, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (target) return target;
+  const folder = defaultFolder(analyze);
+  const defaultUri = folder ? vscode.Uri.joinPath(folder, defaultName(analyze, layer, ext)) : undefined;
+  return vscode.window.showSaveDialog({ defaultUri, filters, saveLabel: "Save" });
+}
+
+/** Writes the layer's raw float32 tensor as .npy; undefined when the user cancels the dialog. */
+export async function exportLayerNpy(engine: EngineClient, analyze: AnalyzeRequest, layer: string, target?: vscode.Uri): Promise<string | undefined> {
+  const uri = await chooseTarget(analyze, layer, "npy", { NumPy: ["npy"] }, target);
+  if (!uri) return undefined;
+  await vscode.workspace.fs.writeFile(uri, await engine.call({ op: "npy", analyze, layer }));
+  return uri.fsPath;
+}
+
+export async function encodePng(picture: Picture): Promise<Uint8Array> {
+  const image = new Jimp({ width: picture.width, height: picture.height, data: Buffer.from(picture.rgba.buffer, picture.rgba.byteOffset, picture.rgba.byteLength) });
+  return new Uint8Array(await image.getBuffer("image/png"));
+}
+
+export async function exportSnapshotPng(
+  snapshot: { picture: Picture },
+  layer: string,
+  analyze?: AnalyzeRequest,
+  target?: vscode.Uri,
+): Promise<string | undefined> {
+  const uri = target ?? (analyze ? await chooseTarget(analyze, layer, "png", { PNG: ["png"] }) : await vscode.window.showSaveDialog({ filters: { PNG: ["png"] } }));
+  if (!uri) return undefined;
+  await vscode.workspace.fs.writeFile(uri, await encodePng(snapshot.picture));
+  return uri.fsPath;
+}

@@ -1,0 +1,58 @@
+import * as vscode from "vscode";
+import { EngineClient } from "../engine/process/engineClient";
+import { exportLayerNpy, exportSnapshotPng } from "./exports";
+import { imagesForCommand } from "./imageFiles";
+import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
+import { affectsEngine, affectsViews, engineOptions } from "./settings";
+import { ProviderStatus } from "./statusBar";
+import type { ViewController } from "./viewController";
+
+/** What the extension hands to its integration tests (and to other extensions). */
+export interface FeatureMapsApi {
+  visualize(image: vscode.Uri): ViewController;
+  controllerFor(image?: vscode.Uri): ViewController | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
+  const log = vscode.window.createOutputChannel("Feature Maps", { log: true });
+  const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(), (line) => log.info(line));
+  const status = new ProviderStatus();
+  const panels = new PanelManager(context.extensionUri, engine, status);
+
+  const visualize = async (clicked?: unknown, selection?: unknown): Promise<void> => {
+    const images = await imagesForCommand(clicked, selection);
+    for (const image of images) panels.show(image);
+  };
+
+  const activeAnalysis = (): ViewController => {
+    const controller = panels.controllerFor();
+    if (!controller?.analysis) throw new Error("Open a Feature Maps panel first.");
+    return controller;
+  };
+
+  context.subscriptions.push(
+    log,
+    status,
+    panels,
+    { dispose: () => engine.stop() },
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels),
+    vscode.commands.registerCommand("featureMaps.visualize", visualize),
+    vscode.commands.registerCommand("featureMaps.saveGridPng", async (target?: vscode.Uri) => {
+      const controller = activeAnalysis();
+      const layer = controller.lastPaint?.layer ?? "grid";
+      return exportSnapshotPng(await controller.snapshot(), layer, controller.analysis, target);
+    }),
+    vscode.commands.registerCommand("featureMaps.saveLayerNpy", async (target?: vscode.Uri) => {
+      const controller = activeAnalysis();
+      const layer = controller.lastPaint?.layer;
+      if (!layer || !controller.analysis) throw new Error("No layer is shown yet.");
+      return exportLayerNpy(engine, controller.analysis, layer, target);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affectsEngine(e)) engine.configure(engineOptions());
+      if (affectsViews(e)) panels.reloadAll();
+    }),
+  );
+
+  return { visualize: (image) => panels.show(image), controllerFor: (image) => panels.controllerFor(image) };
+}

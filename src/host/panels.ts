@@ -1,0 +1,96 @@
+import * as path from "path";
+import * as vscode from "vscode";
+import type { EngineClient } from "../engine/process/engineClient";
+import type { ProviderStatus } from "./statusBar";
+import { imageSource } from "./imageSource";
+import { ViewController } from "./viewController";
+import { webviewHtml, webviewOptions } from "./webviewHtml";
+
+export const PANEL_VIEW_TYPE = "featureMaps.panel";
+
+interface OpenPanel {
+  readonly panel: vscode.WebviewPanel;
+  readonly controller: ViewController;
+}
+
+/** One panel per image: asking again reveals it. Panels come back after a window reload. */
+export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSerializer {
+  private readonly panels = new Map<string, OpenPanel>();
+  private active?: OpenPanel;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly engine: EngineClient,
+    private readonly status: ProviderStatus,
+  ) {}
+
+  show(image: vscode.Uri): ViewController {
+    const existing = this.panels.get(image.toString());
+    if (existing) {
+      existing.panel.reveal();
+      return existing.controller;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(image), vscode.ViewColumn.Beside, webviewOptions(this.extensionUri));
+    return this.adopt(panel, image);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const resource = (state as { resource?: unknown } | undefined)?.resource;
+    if (typeof resource !== "string") {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(this.extensionUri);
+    this.adopt(panel, vscode.Uri.parse(resource));
+  }
+
+  private title(image: vscode.Uri): string {
+    return `Feature Maps: ${path.basename(image.fsPath)}`;
+  }
+
+  private adopt(panel: vscode.WebviewPanel, image: vscode.Uri): ViewController {
+    const key = image.toString();
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, this.title(image), key);
+    const controller = new ViewController(panel.webview, this.engine, imageSource(image));
+    const open = { panel, controller };
+    this.panels.set(key, open);
+    // The image changing on disk re-runs the model.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(image, ".."), path.basename(image.fsPath)));
+    const subscriptions = [
+      watcher,
+      watcher.onDidChange(() => void controller.load()),
+      watcher.onDidCreate(() => void controller.load()),
+      controller.onLoaded(() => this.active === open && this.status.show(controller.provider)),
+      panel.onDidChangeViewState(() => {
+        if (panel.active) {
+          this.active = open;
+          this.status.show(controller.provider);
+        }
+      }),
+    ];
+    panel.onDidDispose(() => {
+      this.panels.delete(key);
+      if (this.active === open) {
+        this.active = undefined;
+        this.status.show(undefined);
+      }
+      controller.dispose();
+      for (const s of subscriptions) s.dispose();
+    });
+    this.active = open;
+    return controller;
+  }
+
+  /** The panel of an image, or of the panel last focused. */
+  controllerFor(image?: vscode.Uri): ViewController | undefined {
+    return image ? this.panels.get(image.toString())?.controller : this.active?.controller;
+  }
+
+  reloadAll(): void {
+    for (const { controller } of this.panels.values()) void controller.load();
+  }
+
+  dispose(): void {
+    for (const { panel } of [...this.panels.values()]) panel.dispose();
+  }
+}

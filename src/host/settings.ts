@@ -1,0 +1,88 @@
+import * as path from "path";
+import * as vscode from "vscode";
+import { isColormapName } from "../shared/colormaps";
+import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
+import type { DisplayDefaults, ProviderChoice } from "../shared/protocol";
+import type { EngineOptions } from "../engine/engine";
+import type { ModelSource } from "../engine/models";
+import type { Preprocessing } from "../engine/preprocess";
+
+const SECTION = "featureMaps";
+
+export interface ModelSetting {
+  readonly source: ModelSource;
+  /** When the model setting names a config file, its path (configs bring their own settings). */
+  readonly config?: string;
+}
+
+function config(scope?: vscode.Uri): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION, scope);
+}
+
+/** Paths in settings may be relative to the workspace folder of the image being shown. */
+function resolvePath(p: string, scope?: vscode.Uri): string {
+  if (path.isAbsolute(p)) return p;
+  const folder = (scope && vscode.workspace.getWorkspaceFolder(scope)) ?? vscode.workspace.workspaceFolders?.[0];
+  return folder ? path.join(folder.uri.fsPath, p) : path.resolve(p);
+}
+
+export function modelSetting(scope?: vscode.Uri): ModelSetting {
+  const c = config(scope);
+  const model = c.get<string>("model", "").trim();
+  if (model.toLowerCase().endsWith(".onnx")) return { source: { kind: "onnx", path: resolvePath(model, scope) } };
+  if (model.toLowerCase().endsWith(".featuremaps.json")) {
+    return { source: { kind: "builtin", weights: { seed: 0 } }, config: resolvePath(model, scope) };
+  }
+  if (model !== "" && model !== "builtin:xai") {
+    throw new Error(`featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, or leave it empty for the built-in XAI model`);
+  }
+  const weights = c.get<string>("weights", "").trim();
+  if (weights) return { source: { kind: "builtin", weights: { safetensors: resolvePath(weights, scope) } } };
+  return { source: { kind: "builtin", weights: { seed: c.get<number>("seed", 0) } } };
+}
+
+export function preprocessingSetting(scope?: vscode.Uri): Partial<Preprocessing> {
+  const c = config(scope);
+  const out: { -readonly [K in keyof Preprocessing]?: Preprocessing[K] } = {};
+  const size = c.get<string>("inputSize", "").trim();
+  if (size) {
+    const m = /^(\d+)x(\d+)$/.exec(size);
+    if (!m) throw new Error(`featureMaps.inputSize is "${size}": write it as HxW, e.g. 224x224, or leave it empty for the model's own`);
+    out.height = Number(m[1]);
+    out.width = Number(m[2]);
+  }
+  const order = c.get<string>("channelOrder", "model");
+  if (order === "bgr" || order === "rgb") out.channelOrder = order;
+  const mean = c.get<number[] | null>("mean", null);
+  const std = c.get<number[] | null>("std", null);
+  if (mean) out.mean = mean;
+  if (std) out.std = std;
+  return out;
+}
+
+export function displayDefaults(scope?: vscode.Uri): DisplayDefaults {
+  const c = config(scope);
+  const colormap = c.get<string>("colormap", "viridis");
+  const normalize = c.get<string>("normalize", "channel");
+  return {
+    colormap: isColormapName(colormap) ? colormap : "viridis",
+    normalize: (NORMALIZE_MODES as readonly string[]).includes(normalize) ? (normalize as NormalizeMode) : "channel",
+  };
+}
+
+export function engineOptions(): EngineOptions {
+  const c = config();
+  const provider = c.get<string>("executionProvider", "auto");
+  return {
+    provider: (["auto", "cuda", "cpu"].includes(provider) ? provider : "auto") as ProviderChoice,
+    maxMegapixels: Math.max(1, c.get<number>("maxMegapixels", 64)),
+  };
+}
+
+export function affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(`${SECTION}.executionProvider`) || e.affectsConfiguration(`${SECTION}.maxMegapixels`);
+}
+
+export function affectsViews(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(SECTION);
+}

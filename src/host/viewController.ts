@@ -1,0 +1,225 @@
+import * as vscode from "vscode";
+import type { AnalyzeRequest } from "../engine/engine";
+import type { EngineClient } from "../engine/process/engineClient";
+import type { AnalyzeResult } from "../engine/process/messages";
+import type { GridLayoutInfo, GridView, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import { hintFor } from "./errorHints";
+import { exportLayerNpy, exportSnapshotPng } from "./exports";
+import { displayDefaults } from "./settings";
+import { validateMessage } from "./validateMessage";
+
+export interface PaintInfo {
+  readonly layer: string;
+  readonly channels: readonly number[];
+  readonly view: GridView;
+}
+
+export interface Snapshot {
+  readonly picture: Picture;
+  readonly layout: GridLayoutInfo;
+}
+
+/** What a view shows: an analysis request, plus the layers a config pins. */
+export interface ViewSource {
+  readonly title: string;
+  /** Throws with a user-facing message when settings or a config are invalid. */
+  request(): AnalyzeRequest;
+  readonly pinned?: readonly string[];
+  /** Settings scope for display defaults. */
+  readonly scope?: vscode.Uri;
+}
+
+/** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
+const PROGRESS_DELAY_MS = 300;
+
+/**
+ * One webview's side of the protocol. The panel and the side view both use it: the same
+ * messages, the same checks, the newest layer request winning.
+ */
+export class ViewController implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly paintedEmitter = new vscode.EventEmitter<PaintInfo>();
+  private readonly loadedEmitter = new vscode.EventEmitter<AnalyzeResult | Error>();
+  readonly onPainted = this.paintedEmitter.event;
+  readonly onLoaded = this.loadedEmitter.event;
+  private latestLayerRequest?: RequestId;
+  private readonly cancelled = new Set<RequestId>();
+  private readonly snapshots = new Map<RequestId, (s: Snapshot) => void>();
+  private nextSnapshotId = 1;
+  private generation = 0;
+  private current?: { request: AnalyzeRequest; result: AnalyzeResult };
+  lastPaint?: PaintInfo;
+  lastError?: string;
+  provider?: ProviderReport;
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly engine: EngineClient,
+    private source: ViewSource,
+  ) {
+    this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter);
+  }
+
+  setSource(source: ViewSource): void {
+    this.source = source;
+    void this.load();
+  }
+
+  get title(): string {
+    return this.source.title;
+  }
+
+  private post(message: ToWebview): void {
+    void this.webview.postMessage(message);
+  }
+
+  /** Runs the model on the source and tells the webview; a failure keeps what was shown before. */
+  async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.post({ type: "busy", message: `Running ${this.source.title}…` });
+    let request: AnalyzeRequest;
+    try {
+      request = this.source.request();
+    } catch (e) {
+      this.fail(e as Error);
+      return;
+    }
+    const work = this.engine.call({ op: "analyze", analyze: request });
+    let result: AnalyzeResult;
+    try {
+      result = await this.withProgress(work);
+    } catch (e) {
+      if (generation === this.generation) this.fail(e as Error);
+      return;
+    }
+    if (generation !== this.generation) return;
+    const image = result.image;
+    if (!image) {
+      this.fail(new Error("The analysis returned no image."));
+      return;
+    }
+    this.current = { request, result };
+    this.lastError = undefined;
+    this.provider = result.model.provider;
+    this.post({
+      type: "loaded",
+      model: result.model,
+      image,
+      defaults: displayDefaults(this.source.scope),
+      pinned: this.source.pinned ?? [],
+      stale: false,
+    });
+    this.loadedEmitter.fire(result);
+  }
+
+  private async withProgress<T>(work: Promise<T>): Promise<T> {
+    const quick = await Promise.race([work.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), PROGRESS_DELAY_MS))]);
+    if (quick) return work;
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Feature Maps: loading ${this.source.title}`, cancellable: true },
+      (_progress, token) =>
+        new Promise<T>((resolve, reject) => {
+          token.onCancellationRequested(() => reject(new Error("Cancelled while loading the model.")));
+          work.then(resolve, reject);
+        }),
+    );
+  }
+
+  private fail(e: Error): void {
+    const message = e.message;
+    this.lastError = message;
+    this.post({ type: "failed", message, hint: hintFor(message), keepResult: this.current !== undefined });
+    this.loadedEmitter.fire(e);
+  }
+
+  private receive(raw: unknown): void {
+    const checked = validateMessage(raw);
+    if ("error" in checked) {
+      if (checked.id !== undefined) this.post({ type: "replyError", id: checked.id, message: checked.error, cancelled: false });
+      return;
+    }
+    void this.handle(checked.message);
+  }
+
+  private async handle(message: ToHost): Promise<void> {
+    switch (message.type) {
+      case "ready":
+      case "retry":
+        return this.load();
+      case "openSettings":
+        void vscode.commands.executeCommand("workbench.action.openSettings", "featureMaps");
+        return;
+      case "cancel":
+        this.cancelled.add(message.id);
+        return;
+      case "painted":
+        this.lastPaint = message;
+        this.paintedEmitter.fire(message);
+        return;
+      case "snapshot": {
+        const resolve = this.snapshots.get(message.id);
+        this.snapshots.delete(message.id);
+        resolve?.({ picture: message.picture, layout: message.layout });
+        return;
+      }
+      case "getLayer":
+        // The newest layer request wins: an older one still running is answered as cancelled.
+        if (this.latestLayerRequest !== undefined) this.cancelled.add(this.latestLayerRequest);
+        this.latestLayerRequest = message.id;
+        return this.answer(message.id, (analyze) => this.engine.call({ op: "layer", analyze, request: message.request }));
+      case "getChannel":
+        return this.answer(message.id, (analyze) => this.engine.call({ op: "channel", analyze, layer: message.layer, channel: message.channel }));
+      case "export":
+        return this.answer(message.id, async (analyze) => ({
+          kind: "export" as const,
+          path: message.kind === "npy" ? await exportLayerNpy(this.engine, analyze, message.layer) : await exportSnapshotPng(await this.snapshot(), message.layer, analyze),
+        }));
+    }
+  }
+
+  private async answer(id: RequestId, work: (analyze: AnalyzeRequest) => Promise<ReplyBody>): Promise<void> {
+    const current = this.current;
+    if (!current) {
+      this.post({ type: "replyError", id, message: "Nothing is loaded yet.", cancelled: false });
+      return;
+    }
+    try {
+      const body = await work(current.request);
+      if (this.cancelled.delete(id)) this.post({ type: "replyError", id, message: "cancelled", cancelled: true });
+      else this.post({ type: "reply", id, body });
+    } catch (e) {
+      const cancelled = this.cancelled.delete(id);
+      this.post({ type: "replyError", id, message: (e as Error).message, cancelled });
+    }
+  }
+
+  /** The grid as painted now, from the webview. */
+  snapshot(): Promise<Snapshot> {
+    const id = this.nextSnapshotId++;
+    return new Promise<Snapshot>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.snapshots.delete(id);
+        reject(new Error("The view did not answer (is it visible?)."));
+      }, 10000);
+      this.snapshots.set(id, (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      this.post({ type: "snapshotRequest", id });
+    });
+  }
+
+  selectLayer(layer: string, view?: GridView): void {
+    this.post({ type: "selectLayer", layer, view });
+  }
+
+  /** The last good analysis, for exports started from commands. */
+  get analysis(): AnalyzeRequest | undefined {
+    return this.current?.request;
+  }
+
+  dispose(): void {
+    this.generation++;
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,49 @@
+// Two worlds, two targets: Node bundles for the extension host, its inference process and the
+// CLI; a web bundle for the webview. onnxruntime-node stays external: it ships native binaries
+// that are loaded from node_modules at run time.
+const path = require("path");
+const webpack = require("webpack");
+const CopyPlugin = require("copy-webpack-plugin");
+
+const tsRule = (configFile) => ({
+  test: /\.ts$/,
+  exclude: /node_modules/,
+  use: [{ loader: "ts-loader", options: { configFile: path.resolve(__dirname, configFile), transpileOnly: true } }],
+});
+
+/** @type {import('webpack').Configuration} */
+const node = {
+  name: "node",
+  target: "node20",
+  entry: {
+    extension: "./src/host/extension.ts",
+    engineProcess: "./src/engine/process/engineProcess.ts",
+    cli: "./src/cli/main.ts",
+  },
+  output: { path: path.resolve(__dirname, "dist"), filename: "[name].js", libraryTarget: "commonjs2" },
+  externals: { vscode: "commonjs vscode", "onnxruntime-node": "commonjs onnxruntime-node" },
+  resolve: { extensions: [".ts", ".js"] },
+  module: { rules: [tsRule("tsconfig.json")] },
+  devtool: "source-map",
+  plugins: [new webpack.BannerPlugin({ banner: "#!/usr/bin/env node", raw: true, include: /^cli\.js$/ })],
+  performance: { hints: false },
+};
+
+/** @type {import('webpack').Configuration} */
+const web = {
+  name: "webview",
+  target: "web",
+  entry: { webview: "./webview-ui/main.ts" },
+  output: { path: path.resolve(__dirname, "dist"), filename: "[name].js" },
+  resolve: { extensions: [".ts", ".js"] },
+  module: { rules: [tsRule("webview-ui/tsconfig.json")] },
+  devtool: "source-map",
+  plugins: [
+    new CopyPlugin({
+      patterns: [{ from: "node_modules/@vscode/codicons/dist/codicon.{css,ttf}", to: "codicons/[name][ext]" }],
+    }),
+  ],
+  performance: { hints: false },
+};
+
+module.exports = [node, web];
