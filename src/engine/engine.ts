@@ -111,7 +111,7 @@ function displayCopy(image: RgbaImage): RgbaImage {
   const width = Math.max(1, Math.round(image.width * scale));
   const height = Math.max(1, Math.round(image.height * scale));
   let current = image;
-  // Halving with centre-aligned bilinear averages 2x2 blocks; one big bilinear step would alias.
+  // Exact halvings average 2x2 blocks; one big bilinear step would alias a large photo.
   while (current.width >= 2 * width && current.height >= 2 * height) {
     current = resizeBilinear(current, Math.ceil(current.width / 2), Math.ceil(current.height / 2));
   }

@@ -50,9 +50,12 @@ export function toBytes(values: Float32Array, range: Range, out: Uint8Array): vo
     out.fill(0);
     return;
   }
-  const k = 256 / span;
+  // float32 steps as matplotlib takes them on float32 data, so no value lands in a neighbouring bin.
+  const low = Math.fround(range.low);
+  const span32 = Math.fround(span);
   for (let i = 0; i < values.length; i++) {
-    const b = Math.floor((values[i] - range.low) * k);
+    const t = Math.fround(Math.fround(values[i] - low) / span32);
+    const b = Math.floor(t * 256);
     out[i] = b < 0 ? 0 : b > 255 ? 255 : b;
   }
 }

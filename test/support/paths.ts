@@ -1,0 +1,8 @@
+import * as path from "path";
+
+// Compiled tests live in out/test/..., so the repository root is three levels up.
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REFERENCE = path.join(ROOT, "test", "reference");
+export const FIXTURES = path.join(ROOT, "test", "fixtures");
+export const SAMPLE_IMAGE = path.join(ROOT, "media", "samples", "chelsea.png");
+export const CLI = path.join(ROOT, "dist", "cli.js");
