@@ -57,7 +57,8 @@ export class ModelRunner {
       if (!t || t.type !== "float32" || !(everyModule || t.dims.length === 4 || finals.has(c.tensor))) continue;
       const data = t.data as Float32Array;
       activations.set(c.id, { shape: [...t.dims], data });
-      layers.push({ id: c.id, name: c.name, op: c.op, kind: finals.has(c.tensor) ? "output" : layerKind(c.op), shape: [...t.dims] });
+      const kind = finals.has(c.tensor) ? "output" : layerKind(c.op);
+      layers.push({ id: c.id, name: c.name, op: c.op, kind, shape: [...t.dims], ...(c.tensor === c.id ? {} : { tensor: c.tensor }) });
       bytes += data.byteLength;
     }
     if (!layers.some((l) => l.shape.length === 4)) {

@@ -18,6 +18,8 @@ export interface LayerInfo {
   readonly op: string;
   readonly kind: LayerKind;
   readonly shape: readonly number[];
+  /** The ONNX tensor holding it, when that differs from the id (foreign and exported models). */
+  readonly tensor?: string;
 }
 
 export type ProviderName = "cuda" | "cpu";
