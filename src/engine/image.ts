@@ -17,6 +17,10 @@ export const DEFAULT_MAX_MEGAPIXELS = 64;
 const DECODABLE = new Set(["png", "jpg", "bmp", "gif", "tiff"]);
 const FORMATS_TEXT = "PNG, JPEG, BMP, GIF or TIFF";
 
+function formatName(type: string): string {
+  return type === "jpg" ? "JPEG" : type.toUpperCase();
+}
+
 /** The smallest file each format can be; below it the file is cut short for sure. */
 const END_MARKERS: Record<string, (bytes: Uint8Array) => boolean> = {
   // IEND chunk: its type and CRC are always the last 8 bytes.
@@ -53,9 +57,9 @@ export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels
     throw new ImageError(`${name}: not a ${FORMATS_TEXT} image`);
   }
   const type = header.type ?? "unknown";
-  if (!DECODABLE.has(type)) throw new ImageError(`${name}: ${type.toUpperCase()} images are not supported (use ${FORMATS_TEXT})`);
+  if (!DECODABLE.has(type)) throw new ImageError(`${name}: ${formatName(type)} images are not supported (use ${FORMATS_TEXT})`);
   const { width = 0, height = 0 } = header;
-  if (!(width > 0 && height > 0)) throw new ImageError(`${name}: the ${type.toUpperCase()} header gives no size`);
+  if (!(width > 0 && height > 0)) throw new ImageError(`${name}: the ${formatName(type)} header gives no size`);
   const megapixels = (width * height) / 1e6;
   if (megapixels > maxMegapixels) {
     throw new ImageError(
@@ -63,12 +67,12 @@ export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels
     );
   }
   const complete = END_MARKERS[type];
-  if (complete && !complete(bytes)) throw new ImageError(`${name}: the ${type.toUpperCase()} data is cut short (truncated file)`);
+  if (complete && !complete(bytes)) throw new ImageError(`${name}: the ${formatName(type)} data is cut short (truncated file)`);
   let decoded: { bitmap: { width: number; height: number; data: Buffer } };
   try {
     decoded = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new ImageError(`${name}: the ${type.toUpperCase()} data cannot be decoded (${String((e as Error).message ?? e).split("\n")[0]})`);
+    throw new ImageError(`${name}: the ${formatName(type)} data cannot be decoded (${String((e as Error).message ?? e).split("\n")[0]})`);
   }
   const { bitmap } = decoded;
   // Copy out of jimp's Buffer: callers keep this, and pooled Buffers must not travel.
