@@ -25,7 +25,13 @@ const node = {
   resolve: { extensions: [".ts", ".js"] },
   module: { rules: [tsRule("tsconfig.json")] },
   devtool: "source-map",
-  plugins: [new webpack.BannerPlugin({ banner: "#!/usr/bin/env node", raw: true, include: /^cli\.js$/ })],
+  plugins: [
+    new webpack.BannerPlugin({ banner: "#!/usr/bin/env node", raw: true, include: /^cli\.js$/ }),
+    // One file per entry: jimp's lazy imports would otherwise become numbered chunks.
+    new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+  ],
+  // protobufjs probes for optional modules with a computed require; it handles their absence.
+  ignoreWarnings: [{ module: /@protobufjs[\\/]inquire/ }],
   performance: { hints: false },
 };
 

@@ -1,5 +1,5 @@
 import { pytorchOpName, type PlannedModule } from "./architecture";
-import { streamFor } from "./random";
+import { fillUniform } from "./random";
 
 export interface Tensor {
   readonly shape: readonly number[];
@@ -60,9 +60,7 @@ export function initialWeights(modules: readonly PlannedModule[], seed: number):
     if ("fill" in param.init) {
       data.fill(param.init.fill);
     } else {
-      const bound = param.init.uniform;
-      const next = streamFor(seed, param.key);
-      for (let i = 0; i < data.length; i++) data[i] = (next() * 2 - 1) * bound;
+      fillUniform(data, param.init.uniform, seed, param.key);
     }
     weights.set(param.key, { shape: param.shape, data });
   }
