@@ -39,6 +39,8 @@ export class ModelRunner {
     if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
       throw new OnnxModelError(`${model.label} only takes ${model.fixedSize.height}x${model.fixedSize.width} inputs, not ${height}x${width}`);
     }
+    // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
+    model.plan?.(height, width);
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
       outputs = await this.session.run({ [model.inputName]: new ort.Tensor("float32", input, inputShape) });

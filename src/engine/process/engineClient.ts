@@ -2,6 +2,22 @@ import { type ChildProcess, fork } from "child_process";
 import type { EngineOptions } from "../engine";
 import type { EngineCall, EngineResults, FromEngine, ToEngine } from "./messages";
 
+/**
+ * Node's deserializer may hand typed arrays that view a larger buffer; webviews must receive
+ * exact-size arrays, so such views are copied out.
+ */
+function exactArrays<T>(value: T): T {
+  if (ArrayBuffer.isView(value)) {
+    const view = value as unknown as Uint8Array;
+    return (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? value : view.slice()) as T;
+  }
+  if (Array.isArray(value)) return value.map(exactArrays) as T;
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, exactArrays(v)])) as T;
+  }
+  return value;
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
@@ -67,7 +83,7 @@ export class EngineClient {
     const p = this.pending.get(message.id);
     if (!p) return;
     this.pending.delete(message.id);
-    if (message.kind === "result") p.resolve(message.value);
+    if (message.kind === "result") p.resolve(exactArrays(message.value));
     else p.reject(new Error(message.message));
   }
 
