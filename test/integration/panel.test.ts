@@ -1,0 +1,95 @@
+import * as assert from "assert";
+import { promises as fs } from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import { readNpy } from "../../src/engine/npy";
+import { seedPresetChannels } from "../../src/shared/presets";
+import { SEED0 } from "../support/reference";
+import { tinyModel } from "../support/tinyOnnx";
+import { api, assertTileShows, loadError, painted, tmpFile, workspaceFile } from "./support";
+
+const SEED_CHANNELS = seedPresetChannels(64);
+
+async function referenceChannel(layer: string): Promise<Float32Array> {
+  const stored = readNpy(await fs.readFile(path.join(SEED0, "channels", `${layer}.npy`)), layer);
+  return stored.data.subarray(0, stored.shape[1] * stored.shape[2]);
+}
+
+describe("Visualize Feature Maps panel", () => {
+  const cat = workspaceFile("chelsea.png");
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
+
+  it("explorer: opens a panel on the clicked image that paints the seed's 4x4 grid of features.0, equal to PyTorch", async () => {
+    const fm = await api();
+    // The explorer passes the clicked Uri and the selection.
+    await vscode.commands.executeCommand("featureMaps.visualize", cat, [cat]);
+    const controller = fm.controllerFor(cat);
+    assert.ok(controller, "a panel for the image");
+    const paint = await painted(controller, "features.0");
+    assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
+    assert.strictEqual(controller.provider?.used, "cpu");
+    // Tile 0 is channel 0: its pixels are PyTorch's channel 0 through viridis.
+    await assertTileShows(controller, 0, await referenceChannel("features.0"), 98, 98);
+  });
+
+  it("switching layers paints the new layer (features.30 = PyTorch's, 12x12 tiles)", async () => {
+    const fm = await api();
+    const controller = fm.visualize(cat);
+    await painted(controller, "features.0");
+    controller.selectLayer("features.30");
+    const paint = await painted(controller, "features.30");
+    assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
+    await assertTileShows(controller, 0, await referenceChannel("features.30"), 12, 12);
+  });
+
+  it("palette and image tab: the command without arguments takes the active image tab", async () => {
+    const fm = await api();
+    const photo = workspaceFile("grace_hopper.jpg");
+    await vscode.commands.executeCommand("vscode.open", photo);
+    await vscode.commands.executeCommand("featureMaps.visualize");
+    const controller = fm.controllerFor(photo);
+    assert.ok(controller, "a panel for the image in the active tab");
+    await painted(controller, "features.0");
+  });
+
+  it("a corrupt image shows its error in the panel; other panels keep working", async () => {
+    const fm = await api();
+    const good = fm.visualize(cat);
+    await painted(good, "features.0");
+    const bad = fm.visualize(workspaceFile("corrupt.png"));
+    assert.match(await loadError(bad), /corrupt\.png: not a PNG, JPEG, BMP, GIF or TIFF image/);
+    good.selectLayer("features.7");
+    await painted(good, "features.7");
+  });
+
+  it("a model without 4-D tensors is refused with a clear message", async () => {
+    const fm = await api();
+    const model = tmpFile("flat.onnx");
+    await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
+    const settings = vscode.workspace.getConfiguration("featureMaps");
+    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Global);
+    try {
+      const controller = fm.visualize(cat);
+      assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
+    } finally {
+      await settings.update("model", undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it("exports the grid as PNG and the layer as .npy", async () => {
+    const fm = await api();
+    const controller = fm.visualize(cat);
+    await painted(controller, "features.0");
+    const png = tmpFile("grid.png");
+    const npy = tmpFile("layer.npy");
+    await vscode.commands.executeCommand("featureMaps.saveGridPng", png);
+    await vscode.commands.executeCommand("featureMaps.saveLayerNpy", npy);
+    const pngBytes = await fs.readFile(png.fsPath);
+    assert.strictEqual(pngBytes.subarray(1, 4).toString("ascii"), "PNG");
+    const array = readNpy(await fs.readFile(npy.fsPath), "layer.npy");
+    assert.deepStrictEqual(array.shape, [1, 64, 98, 98]);
+  });
+});
