@@ -15,9 +15,12 @@ export interface RunResult {
 }
 
 /** One model's onnxruntime session: a run returns every layer at once. */
+/** A prepared model without its bytes: onnxruntime holds its own copy once the session exists. */
+export type RunnerModel = Omit<PreparedModel, "bytes">;
+
 export class ModelRunner {
   private constructor(
-    readonly model: PreparedModel,
+    readonly model: RunnerModel,
     private readonly session: ort.InferenceSession,
     readonly provider: ProviderReport,
   ) {}
@@ -30,7 +33,8 @@ export class ModelRunner {
       const message = String((e as Error).message ?? e).split("\n")[0];
       throw new OnnxModelError(message.startsWith("CUDA") ? message : `${model.label}: onnxruntime cannot load the model (${message})`);
     }
-    return new ModelRunner(model, opened.session, opened.provider);
+    const { bytes: _dropped, ...rest } = model;
+    return new ModelRunner(rest, opened.session, opened.provider);
   }
 
   async run(input: Float32Array, height: number, width: number): Promise<RunResult> {

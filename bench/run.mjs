@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Feature Maps next to the seed's PyTorch pipeline, in one run on one machine; prints a table.
+// Run by hand (`npm run bench`), never as a test: timings on a shared 2-core box are noisy, so
+// read the ratios, not the absolute numbers.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { createRequire } from "node:module";
+
+const root = resolve(import.meta.dirname, "..");
+const require = createRequire(import.meta.url);
+const out = (p) => join(root, "out", "src", "engine", p);
+if (!existsSync(out("engine.js")) || !existsSync(join(root, "dist", "cli.js"))) {
+  console.error("build first: npx tsc -p test && npm run build");
+  process.exit(2);
+}
+const { onnx } = require("onnx-proto");
+const { readImage } = require(out("image.js"));
+const { modelInputBytes, planesToTensor, SEED_PREPROCESSING } = require(out("preprocess.js"));
+const { prepareModel, BUILTIN_MODEL } = require(out("models.js"));
+const { ModelRunner } = require(out("inference.js"));
+const { openSession } = require(out("session.js"));
+const ort = require("onnxruntime-node");
+
+const IMAGE = join(root, "media", "samples", "chelsea.png");
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
+const PYTHON = "/usr/bin/python3";
+const tmp = mkdtempSync(join(tmpdir(), "fm-bench-"));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function timed(fn, repeats = REPEATS) {
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/** Wall time and peak RSS of a command, the RSS read by a parent that waits for it. */
+function measureCommand(args) {
+  const probe = "import resource,subprocess,sys,time\nt=time.perf_counter()\nr=subprocess.run(sys.argv[1:],capture_output=True)\nw=(time.perf_counter()-t)*1000\nif r.returncode: sys.exit(r.stderr.decode())\nprint(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const [wall, rss] = execFileSync(PYTHON, ["-c", probe, ...args], { encoding: "utf8" }).trim().split(" ").map(Number);
+    runs.push({ wall, rss });
+  }
+  return { wall: median(runs.map((r) => r.wall)), rss: Math.max(...runs.map((r) => r.rss)) / 1024 };
+}
+
+async function ours(size) {
+  const p = { ...SEED_PREPROCESSING, height: size, width: size };
+  const decode = await timed(async () => planesToTensor(modelInputBytes(await readImage(IMAGE), p).planes, p));
+  const input = planesToTensor(modelInputBytes(await readImage(IMAGE), p).planes, p);
+  let model;
+  const build = await timed(async () => (model = await prepareModel(BUILTIN_MODEL)), 3);
+  let runner;
+  const session = await timed(async () => (runner = await ModelRunner.open(model, { provider: "cpu" })), 3);
+  await runner.run(input, size, size);
+  const allLayers = await timed(() => runner.run(input, size, size));
+  // The same graph with only the model's output, for a plain-forward comparison.
+  const proto = onnx.ModelProto.decode(model.bytes);
+  proto.graph.output = proto.graph.output.filter((o) => o.name === "output");
+  const plainSession = (await openSession(onnx.ModelProto.encode(proto).finish(), { provider: "cpu" })).session;
+  const feed = { input: new ort.Tensor("float32", input, [1, 3, size, size]) };
+  await plainSession.run(feed);
+  const plain = await timed(() => plainSession.run(feed));
+  return { decode, build, session, allLayers, plain };
+}
+
+function seed(size, weights) {
+  const r = spawnSync(PYTHON, [join(root, "bench", "seed_pipeline.py"), IMAGE, weights, String(size), String(REPEATS)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`seed pipeline failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const fmt = (v) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}x`);
+
+const hasTorch = spawnSync(PYTHON, ["-c", "import torch, cv2"]).status === 0;
+const weights = join(tmp, "seed0.safetensors");
+execFileSync(process.execPath, [join(root, "dist", "cli.js"), "weights", "--seed", "0", "--out", weights], { stdio: "ignore" });
+
+const rows = [];
+for (const size of [100, 224]) {
+  const a = await ours(size);
+  const b = hasTorch ? seed(size, weights) : {};
+  rows.push([`decode + preprocess ${size}x${size}`, a.decode, b.decode]);
+  rows.push([`model build ${size === 100 ? "" : "(same)"}`.trim(), a.build, b.build]);
+  rows.push([`session create`, a.session, undefined]);
+  rows.push([`plain forward ${size}x${size}`, a.plain, b.plain]);
+  rows.push([`all layers, one pass ${size}x${size}`, a.allLayers, b.allLayers]);
+}
+const cli = measureCommand([process.execPath, join(root, "dist", "cli.js"), "dump", IMAGE, "--layer", "30", "--out", join(tmp, "a.npy")]);
+const py = hasTorch ? measureCommand([PYTHON, join(root, "bench", "seed_dump.py"), IMAGE, "30", join(tmp, "b.npy")]) : undefined;
+rows.push(["CLI one-shot dump of layer 30 (wall)", cli.wall, py?.wall]);
+rows.push(["CLI one-shot peak memory (MB)", cli.rss, py?.rss]);
+
+console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}, onnxruntime-node ${require("onnxruntime-node/package.json").version}; medians of ${REPEATS} (CLI: 3)`);
+console.log("");
+console.log("| step | Feature Maps (ms) | seed's PyTorch (ms) | ratio |");
+console.log("| --- | ---: | ---: | ---: |");
+for (const [name, a, b] of rows) console.log(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`);
+if (!hasTorch) console.log("\n(python3-torch / python3-opencv not installed: PyTorch column empty)");
+rmSync(tmp, { recursive: true, force: true });
+process.exit(0);
