@@ -10,7 +10,7 @@ import { xaiArchitecture } from "../engine/xaiArchitecture";
 import { renderGridPng } from "../engine/renderGrid";
 import { seedPresetChannels, SEED_GRID } from "../shared/presets";
 import type { LayerRequest, ProviderChoice } from "../shared/protocol";
-import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
+import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -20,7 +20,8 @@ const USAGE = `feature-maps: what each layer of a CNN sees
                         [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
   feature-maps weights [--seed N] --out F.safetensors     the built-in model's seeded weights
 
-Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors; --model F.onnx
+Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors; --model F.onnx;
+       --config F.featuremaps.json (its model, input settings, and first image when IMG is omitted)
 Input: --size HxW, --channel-order bgr|rgb, --mean a,b,c, --std a,b,c, --input-npy F.npy
        (instead of IMG: float arrays are fed as they are; uint8 ones as 8-bit planes, scaled like ToTensor)
 Runtime: --provider auto|cuda|cpu (default auto)
@@ -70,8 +71,9 @@ async function layers(values: Values, rest: string[]): Promise<void> {
     list = (await engine.analyze(request)).model.layers;
   } else {
     // Without an image: shapes at the model's default size, from a run on a blank input.
-    const runner = await engine.open(modelSource(values, positionalModel(rest)));
-    const p = { ...runner.model.defaults, ...preprocessingOverrides(values) };
+    const config = typeof values.config === "string" ? await loadConfig(values.config) : undefined;
+    const runner = await engine.open(modelSource(values, positionalModel(rest), config));
+    const p = { ...runner.model.defaults, ...config?.preprocessing, ...preprocessingOverrides(values) };
     list = (await runner.run(new Float32Array(runner.model.inputChannels * p.height * p.width), p.height, p.width)).layers;
   }
   const lines = list.map(({ id, name, op, shape }) => JSON.stringify({ id, name, op, shape }));
@@ -152,7 +154,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + "\n");
     return 0;
   }
-  if (typeof values.config === "string") throw new UsageError("--config: model config files are not supported yet");
   switch (command) {
     case "layers":
       await layers(values, positionals);

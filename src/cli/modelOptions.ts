@@ -6,6 +6,7 @@ import type { AnalyzeRequest, InputSource } from "../engine/engine";
 import type { ModelSource } from "../engine/models";
 import { readNpy } from "../engine/npy";
 import { planesToTensor, type Preprocessing } from "../engine/preprocess";
+import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/config/modelConfig";
 
 export class UsageError extends Error {}
 
@@ -35,7 +36,28 @@ function numbers(text: string, name: string): number[] {
   return list;
 }
 
-export function modelSource(values: Values, positionalModel: string | undefined): ModelSource {
+/** A config file's model, input settings and images; its problems as `file:line: message`. */
+export async function loadConfig(file: string): Promise<ModelConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch {
+    throw new UsageError(`--config: cannot read ${file}`);
+  }
+  const { config, problems } = readModelConfig(text, path.resolve(file));
+  if (!config) {
+    throw new Error(problems.map((p) => `${path.basename(file)}:${lineOf(text, problemSpan(text, p).offset)}: ${p.message}`).join("\n"));
+  }
+  return config;
+}
+
+export function modelSource(values: Values, positionalModel: string | undefined, config?: ModelConfig): ModelSource {
+  if (config) {
+    if (positionalModel || str(values, "model") || str(values, "seed") || str(values, "weights")) {
+      throw new UsageError("--config names the model; drop MODEL, --model, --seed and --weights");
+    }
+    return config.model;
+  }
   const onnx = str(values, "model") ?? positionalModel;
   const seedText = str(values, "seed");
   const weights = str(values, "weights");
@@ -89,9 +111,12 @@ export async function inputSource(values: Values, image: string | undefined, ove
 }
 
 export async function analyzeRequest(values: Values, image: string | undefined, positionalModel: string | undefined): Promise<AnalyzeRequest | undefined> {
-  const preprocessing = preprocessingOverrides(values);
-  const input = await inputSource(values, image, preprocessing);
-  return input && { input, model: modelSource(values, positionalModel), preprocessing };
+  const configFile = str(values, "config");
+  const config = configFile ? await loadConfig(configFile) : undefined;
+  // Command-line input options override the config's, which override the model's defaults.
+  const preprocessing = { ...config?.preprocessing, ...preprocessingOverrides(values) };
+  const input = await inputSource(values, image ?? config?.images[0], preprocessing);
+  return input && { input, model: modelSource(values, positionalModel, config), preprocessing };
 }
 
 export function colormapOption(values: Values): ColormapName {
