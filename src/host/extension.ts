@@ -5,12 +5,17 @@ import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
 import { affectsEngine, affectsViews, engineOptions } from "./settings";
 import { ProviderStatus } from "./statusBar";
+import { chooseConfig } from "./configChoice";
+import { ConfigDiagnostics } from "./configDiagnostics";
+import { SIDE_VIEW_ID, SideView } from "./sideView";
 import type { ViewController } from "./viewController";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
-  visualize(image: vscode.Uri): ViewController;
+  visualize(image: vscode.Uri, config?: string): ViewController;
   controllerFor(image?: vscode.Uri): ViewController | undefined;
+  /** The side view's controller, once the view has been shown. */
+  sideView(): ViewController | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -19,9 +24,16 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const status = new ProviderStatus();
   const panels = new PanelManager(context.extensionUri, engine, status);
 
+  const diagnostics = new ConfigDiagnostics();
+  const sideView = new SideView(context.extensionUri, engine);
+
   const visualize = async (clicked?: unknown, selection?: unknown): Promise<void> => {
     const images = await imagesForCommand(clicked, selection);
-    for (const image of images) panels.show(image);
+    if (images.length === 0) return;
+    const config = await chooseConfig(context.workspaceState, images[0]);
+    // null: the user dismissed the model choice.
+    if (config === null) return;
+    for (const image of images) panels.show(image, config);
   };
 
   const activeAnalysis = (): ViewController => {
@@ -35,7 +47,13 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     status,
     panels,
     { dispose: () => engine.stop() },
+    diagnostics,
+    sideView,
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels),
+    vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
+    vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
+      vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),
+    ),
     vscode.commands.registerCommand("featureMaps.visualize", visualize),
     vscode.commands.registerCommand("featureMaps.saveGridPng", async (target?: vscode.Uri) => {
       const controller = activeAnalysis();
@@ -54,5 +72,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     }),
   );
 
-  return { visualize: (image) => panels.show(image), controllerFor: (image) => panels.controllerFor(image) };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view };
 }

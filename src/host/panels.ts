@@ -2,7 +2,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { EngineClient } from "../engine/process/engineClient";
 import type { ProviderStatus } from "./statusBar";
-import { imageSource } from "./imageSource";
+import { imageSource } from "./viewSources";
 import { ViewController } from "./viewController";
 import { webviewHtml, webviewOptions } from "./webviewHtml";
 
@@ -24,14 +24,16 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
     private readonly status: ProviderStatus,
   ) {}
 
-  show(image: vscode.Uri): ViewController {
+  /** `config`: a model config to run the image through instead of the settings' model. */
+  show(image: vscode.Uri, config?: string): ViewController {
     const existing = this.panels.get(image.toString());
     if (existing) {
       existing.panel.reveal();
+      if (config !== undefined) existing.controller.setSource(imageSource(image, config));
       return existing.controller;
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(image), vscode.ViewColumn.Beside, webviewOptions(this.extensionUri));
-    return this.adopt(panel, image);
+    return this.adopt(panel, image, config);
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -48,10 +50,10 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
     return `Feature Maps: ${path.basename(image.fsPath)}`;
   }
 
-  private adopt(panel: vscode.WebviewPanel, image: vscode.Uri): ViewController {
+  private adopt(panel: vscode.WebviewPanel, image: vscode.Uri, config?: string): ViewController {
     const key = image.toString();
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, this.title(image), key);
-    const controller = new ViewController(panel.webview, this.engine, imageSource(image));
+    const controller = new ViewController(panel.webview, this.engine, imageSource(image, config));
     const open = { panel, controller };
     this.panels.set(key, open);
     // The image changing on disk re-runs the model.

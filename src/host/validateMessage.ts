@@ -51,6 +51,7 @@ export function validateMessage(raw: unknown): { message: ToHost } | { error: st
     case "ready":
     case "openSettings":
     case "retry":
+    case "hintAction":
       return { message: { type: m.type } };
     case "cancel":
       return id === undefined ? { error: "cancel needs an id" } : { message: { type: "cancel", id } };

@@ -2,7 +2,7 @@ import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/process/engineClient";
 import type { AnalyzeResult } from "../engine/process/messages";
-import type { GridLayoutInfo, GridView, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import type { DisplayDefaults, GridLayoutInfo, GridView, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
@@ -19,12 +19,18 @@ export interface Snapshot {
   readonly layout: GridLayoutInfo;
 }
 
-/** What a view shows: an analysis request, plus the layers a config pins. */
+/** What to run, and what a config says about showing it. */
+export interface ViewTarget {
+  readonly analyze: AnalyzeRequest;
+  readonly pinned?: readonly string[];
+  readonly display?: Partial<DisplayDefaults>;
+}
+
+/** What a view shows. */
 export interface ViewSource {
   readonly title: string;
   /** Throws with a user-facing message when settings or a config are invalid. */
-  request(): AnalyzeRequest;
-  readonly pinned?: readonly string[];
+  target(): ViewTarget;
   /** Settings scope for display defaults. */
   readonly scope?: vscode.Uri;
 }
@@ -48,6 +54,8 @@ export class ViewController implements vscode.Disposable {
   private nextSnapshotId = 1;
   private generation = 0;
   private current?: { request: AnalyzeRequest; result: AnalyzeResult };
+  /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
+  private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
   lastError?: string;
   provider?: ProviderReport;
@@ -55,19 +63,18 @@ export class ViewController implements vscode.Disposable {
   constructor(
     private readonly webview: vscode.Webview,
     private readonly engine: EngineClient,
-    private source: ViewSource,
+    /** Undefined until the view has something to show (the side view starts with a hint). */
+    private source?: ViewSource,
   ) {
     this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter);
   }
 
   setSource(source: ViewSource): void {
     this.source = source;
+    this.hint = undefined;
     void this.load();
   }
 
-  get title(): string {
-    return this.source.title;
-  }
 
   private post(message: ToWebview): void {
     void this.webview.postMessage(message);
@@ -75,19 +82,22 @@ export class ViewController implements vscode.Disposable {
 
   /** Runs the model on the source and tells the webview; a failure keeps what was shown before. */
   async load(): Promise<void> {
+    const source = this.source;
+    if (!source) return;
     const generation = ++this.generation;
-    this.post({ type: "busy", message: `Running ${this.source.title}…` });
-    let request: AnalyzeRequest;
+    this.post({ type: "busy", message: `Running ${source.title}…` });
+    let target: ViewTarget;
     try {
-      request = this.source.request();
+      target = source.target();
     } catch (e) {
       this.fail(e as Error);
       return;
     }
+    const request = target.analyze;
     const work = this.engine.call({ op: "analyze", analyze: request });
     let result: AnalyzeResult;
     try {
-      result = await this.withProgress(work);
+      result = await this.withProgress(work, source.title);
     } catch (e) {
       if (generation === this.generation) this.fail(e as Error);
       return;
@@ -105,18 +115,27 @@ export class ViewController implements vscode.Disposable {
       type: "loaded",
       model: result.model,
       image,
-      defaults: displayDefaults(this.source.scope),
-      pinned: this.source.pinned ?? [],
+      defaults: { ...displayDefaults(source.scope), ...target.display },
+      pinned: target.pinned ?? [],
       stale: false,
     });
     this.loadedEmitter.fire(result);
   }
 
-  private async withProgress<T>(work: Promise<T>): Promise<T> {
+  /** Shows a message instead of a model, with an optional button that runs a command. */
+  showHint(message: string, action?: { readonly label: string; readonly command: string; readonly args?: readonly unknown[] }): void {
+    this.generation++;
+    this.current = undefined;
+    const post: ToWebview = { type: "hint", message, action: action && { label: action.label, command: action.command } };
+    this.hint = { message: post, command: action?.command, args: action?.args ?? [] };
+    this.post(post);
+  }
+
+  private async withProgress<T>(work: Promise<T>, title: string): Promise<T> {
     const quick = await Promise.race([work.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), PROGRESS_DELAY_MS))]);
     if (quick) return work;
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Feature Maps: loading ${this.source.title}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Feature Maps: loading ${title}`, cancellable: true },
       (_progress, token) =>
         new Promise<T>((resolve, reject) => {
           token.onCancellationRequested(() => reject(new Error("Cancelled while loading the model.")));
@@ -144,10 +163,18 @@ export class ViewController implements vscode.Disposable {
   private async handle(message: ToHost): Promise<void> {
     switch (message.type) {
       case "ready":
+        if (this.hint) {
+          this.post(this.hint.message);
+          return;
+        }
+        return this.load();
       case "retry":
         return this.load();
       case "openSettings":
         void vscode.commands.executeCommand("workbench.action.openSettings", "featureMaps");
+        return;
+      case "hintAction":
+        if (this.hint?.command) void vscode.commands.executeCommand(this.hint.command, ...this.hint.args);
         return;
       case "cancel":
         this.cancelled.add(message.id);

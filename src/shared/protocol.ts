@@ -141,6 +141,8 @@ export type ToHost =
     }
   | { readonly type: "openSettings" }
   | { readonly type: "retry" }
+  /** The user pressed the button of the current `hint`; the host knows what it does. */
+  | { readonly type: "hintAction" }
   /** After every paint of the grid: what is on screen (drives the status bar and tests). */
   | { readonly type: "painted"; readonly layer: string; readonly channels: readonly number[]; readonly view: GridView }
   | { readonly type: "snapshot"; readonly id: RequestId; readonly picture: Picture; readonly layout: GridLayoutInfo };

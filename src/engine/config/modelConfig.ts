@@ -1,4 +1,4 @@
-import { existsSync } from "fs";
+import { existsSync, promises as fs } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
@@ -8,6 +8,8 @@ import { type Architecture, ArchitectureError, planArchitecture } from "../archi
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "../models";
 import { type Preprocessing, SEED_PREPROCESSING } from "../preprocess";
+import { readSafetensors } from "../safetensors";
+import { checkWeights, WeightsMismatchError } from "../weights";
 
 // `*.featuremaps.json`: a model written like PyTorch code, or an ONNX file, with its weights,
 // input and what to show. Every problem carries the JSON path it is about, so an editor can put
@@ -164,4 +166,29 @@ export function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * Checks safetensors weights against a config's architecture without building the model, so a
+ * mismatch becomes a diagnostic on the module whose key does not fit.
+ */
+export async function weightsProblems(config: ModelConfig): Promise<ConfigProblem[]> {
+  const model = config.model;
+  if (model.kind !== "architecture" || !("safetensors" in model.weights)) return [];
+  const file = model.weights.safetensors;
+  try {
+    const modules = planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width);
+    checkWeights(modules, readSafetensors(await fs.readFile(file), path.basename(file)));
+    return [];
+  } catch (e) {
+    if (e instanceof WeightsMismatchError) {
+      const where = new Map<string, JSONPath>();
+      for (const key of e.keys) {
+        const p = modulePathOfKey(model.architecture, key) ?? ["weights", "safetensors"];
+        where.set(JSON.stringify(p), p);
+      }
+      return [...where.values()].map((p) => ({ message: e.message, path: p }));
+    }
+    return [{ message: (e as Error).message, path: ["weights", "safetensors"] }];
+  }
 }

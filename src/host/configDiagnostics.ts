@@ -1,0 +1,52 @@
+import * as vscode from "vscode";
+import { CONFIG_SUFFIX, type ConfigProblem, problemSpan, readModelConfig, weightsProblems } from "../engine/config/modelConfig";
+
+export function isConfigDocument(document: vscode.TextDocument): boolean {
+  return document.uri.scheme === "file" && document.fileName.toLowerCase().endsWith(CONFIG_SUFFIX);
+}
+
+/**
+ * Problems of `*.featuremaps.json` files as the user types: what the JSON schema cannot see
+ * (channel mismatches, sizes collapsing, missing files, weights that do not fit).
+ */
+export class ConfigDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection("featureMaps");
+  private readonly subscriptions: vscode.Disposable[];
+  private readonly versions = new Map<string, number>();
+
+  constructor() {
+    this.subscriptions = [
+      vscode.workspace.onDidOpenTextDocument((d) => void this.check(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => void this.check(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    ];
+    for (const d of vscode.workspace.textDocuments) void this.check(d);
+  }
+
+  async check(document: vscode.TextDocument): Promise<void> {
+    if (!isConfigDocument(document)) return;
+    const key = document.uri.toString();
+    const version = document.version;
+    this.versions.set(key, version);
+    const text = document.getText();
+    const { config, problems } = readModelConfig(text, document.uri.fsPath);
+    const all: ConfigProblem[] = config ? [...problems, ...(await weightsProblems(config))] : problems;
+    // A newer edit may have been checked while the weights were read.
+    if (this.versions.get(key) !== version) return;
+    this.collection.set(
+      document.uri,
+      all.map((p) => {
+        const { offset, length } = problemSpan(text, p);
+        const range = new vscode.Range(document.positionAt(offset), document.positionAt(offset + length));
+        const d = new vscode.Diagnostic(range, p.message, vscode.DiagnosticSeverity.Error);
+        d.source = "Feature Maps";
+        return d;
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
