@@ -3,7 +3,7 @@ import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { configRequest, lineOf, modulePathOfKey, problemSpan, readModelConfig } from "../../src/engine/config/modelConfig";
+import { configRequest, lineOf, modulePathOfKey, problemSpan, readModelConfig, weightsProblems } from "../../src/engine/config/modelConfig";
 import { FeatureMapsEngine } from "../../src/engine/engine";
 import { BUILTIN_MODEL } from "../../src/engine/models";
 import { writeSafetensors } from "../../src/engine/safetensors";
@@ -106,6 +106,9 @@ describe("weights that do not fit the architecture", () => {
     const { config } = readModelConfig(text, file);
     assert.ok(config && config.model.kind === "architecture");
     assert.deepEqual(modulePathOfKey(config.model.architecture, "f.0.weight"), ["model", "architecture", "steps", 0, "modules", 0]);
+    const problems = await weightsProblems(config);
+    assert.deepEqual(problems.map((p) => lineOf(text, problemSpan(text, p).offset)), [1]);
+    assert.match(problems[0].message, /f\.0\.weight is \[4, 3, 3, 3\], Conv2d f\.0 needs \[8, 3, 3, 3\]/);
     const engine = new FeatureMapsEngine({ provider: "cpu" });
     try {
       await assert.rejects(engine.analyze(configRequest(config, SAMPLE_IMAGE)), /f\.0\.weight is \[4, 3, 3, 3\], Conv2d f\.0 needs \[8, 3, 3, 3\]/);
