@@ -70,12 +70,12 @@ describe("Visualize Feature Maps panel", () => {
     const model = tmpFile("flat.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
     const settings = vscode.workspace.getConfiguration("featureMaps");
-    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Global);
+    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
     try {
       const controller = fm.visualize(cat);
       assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
     } finally {
-      await settings.update("model", undefined, vscode.ConfigurationTarget.Global);
+      await settings.update("model", undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
