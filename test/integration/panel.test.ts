@@ -70,12 +70,13 @@ describe("Visualize Feature Maps panel", () => {
     const model = tmpFile("flat.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
     const settings = vscode.workspace.getConfiguration("featureMaps");
+    const before = settings.inspect<string>("model")?.workspaceValue;
     await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
     try {
       const controller = fm.visualize(cat);
       assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
     } finally {
-      await settings.update("model", undefined, vscode.ConfigurationTarget.Workspace);
+      await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
     }
   });
 
