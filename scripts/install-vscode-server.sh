@@ -20,10 +20,11 @@ SERVER_DIR="$DIR/node_modules/code-server/lib/vscode"
 log() { echo "[install-vscode-server] $*" >&2; }
 
 # --- Debian packages -------------------------------------------------------
-# chromium drives the workbench; ripgrep feeds @vscode/ripgrep's cache (and
-# VS Code's search); libkrb5-dev is needed to build code-server's kerberos addon.
+# chromium drives the workbench (Debian's package pulls in no font, and
+# screenshots need one); ripgrep feeds @vscode/ripgrep's cache (and VS Code's
+# search); libkrb5-dev is needed to build code-server's kerberos addon.
 missing=()
-for pkg in chromium ripgrep libkrb5-dev; do
+for pkg in chromium fonts-dejavu-core ripgrep libkrb5-dev; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

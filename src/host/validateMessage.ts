@@ -1,10 +1,8 @@
 import { NORMALIZE_MODES } from "../shared/normalize";
-import type { LayerRequest, ToHost } from "../shared/protocol";
+import { type LayerRequest, MAX_TILES_PER_REQUEST, type ToHost } from "../shared/protocol";
 
 // Everything a webview says is checked before it reaches the engine: a webview is a web page, and
 // a bad message must produce an error reply, never an exception in the extension host.
-
-const MAX_TILES_PER_REQUEST = 4096;
 
 function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;

@@ -8,6 +8,9 @@ import type { NormalizeMode } from "./normalize";
 
 export type RequestId = number;
 
+/** The most tiles one layer request may ask for; the host refuses more. */
+export const MAX_TILES_PER_REQUEST = 4096;
+
 export type LayerKind = "conv" | "activation" | "pool" | "norm" | "dropout" | "linear" | "output" | "other";
 
 export interface LayerInfo {

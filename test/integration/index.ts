@@ -1,0 +1,50 @@
+// Suite loader: VS Code's extension host requires this module (the
+// extensionTestsPath) and awaits run(). Every *.test.js compiled next to it is
+// a mocha file using the BDD interface (describe/it).
+import * as fs from "fs";
+import * as path from "path";
+import Mocha from "mocha";
+
+function findTestFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(".test.js") && !f.split(path.sep).includes("node_modules"))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({
+    ui: "bdd",
+    // The output ends up in a log or a browser console, not a terminal.
+    color: false,
+    // Webviews and the first activation of an extension can be slow on a
+    // loaded 2-core CI machine; a test that really hangs still fails.
+    timeout: 60_000,
+    // The runners pass a filter through the environment because the extension
+    // host has no command line of its own.
+    grep: process.env.FEATURE_MAPS_TEST_GREP || undefined,
+  });
+  const files = findTestFiles(__dirname);
+  if (files.length === 0) {
+    // A run that silently tests nothing must not look green.
+    throw new Error(`no *.test.js files under ${__dirname}`);
+  }
+  files.forEach((f) => mocha.addFile(f));
+
+  // loadFilesAsync surfaces a test file that throws at load time as a
+  // rejection instead of an uncaught error inside the extension host.
+  await mocha.loadFilesAsync();
+  const stats = await new Promise<Mocha.Stats>((resolve) => {
+    const runner = mocha.run(() => resolve(runner.stats!));
+  });
+
+  const skipped = stats.pending ? `, ${stats.pending} skipped` : "";
+  // CI reads this exact line; it has to stand alone on its line.
+  console.log(`\n${stats.passes} passed, ${stats.failures} failed${skipped}`);
+  if (stats.failures > 0) {
+    throw new Error(`${stats.failures} integration test(s) failed`);
+  }
+  if (stats.passes === 0) {
+    throw new Error("no integration test ran (check FEATURE_MAPS_TEST_GREP)");
+  }
+}

@@ -1,0 +1,294 @@
+import { type ColormapName, colormapLut } from "../src/shared/colormaps";
+import { type NormalizeMode, valueRange } from "../src/shared/normalize";
+import type { GridView, LayerInfo, ToWebview } from "../src/shared/protocol";
+import { ChannelValues } from "./channelValues";
+import { Colorbar } from "./colorbar";
+import { Controls, type DisplaySettings } from "./controls";
+import { el } from "./dom";
+import { ExportButtons } from "./exportButtons";
+import { formatShape } from "./format";
+import { type ActiveTile, Grid } from "./grid";
+import { renderHeader } from "./header";
+import type { Host } from "./host";
+import { LayerList } from "./layerList";
+import { Requests } from "./requests";
+import { type ViewState, restoreState } from "./state";
+import { layerStatsText } from "./statsText";
+import { StatusArea } from "./status";
+import { HoverReadout } from "./tooltip";
+import { type ZoomContext, ZoomView } from "./zoom";
+
+type Loaded = Extract<ToWebview, { type: "loaded" }>;
+
+const FALLBACK_COLORMAP: ColormapName = "viridis";
+const FALLBACK_NORMALIZE: NormalizeMode = "channel";
+
+const RANGE_CAPTIONS: Record<NormalizeMode, string> = {
+  channel: "channel range",
+  layer: "layer range",
+  global: "range of all layers",
+  symmetric: "layer range, symmetric",
+};
+
+/** Wires the parts of the panel to each other, to the host's messages and to the saved state. */
+export class App {
+  private state: ViewState;
+  private loaded: Loaded | undefined;
+  /** Counts the host's results: caches and tiles from an earlier one must not mix with the current. */
+  private generation = 0;
+  /** Until the first result is shown, the saved scroll position and zoom still wait to be applied. */
+  private restoring = true;
+  /** A selectLayer that arrived before the model it names. */
+  private pendingSelect: { layer: string; view?: GridView } | undefined;
+  private active: ActiveTile | undefined;
+
+  private readonly requests: Requests;
+  private readonly values: ChannelValues;
+  private readonly status: StatusArea;
+  private readonly layerList: LayerList;
+  private readonly controls: Controls;
+  private readonly exportButtons: ExportButtons;
+  private readonly grid: Grid;
+  private readonly zoom: ZoomView;
+  private readonly colorbar = new Colorbar();
+  private readonly readout: HoverReadout;
+  private readonly layerTitle = el("div", { class: "layer-title" });
+  private readonly statsLine = el("div", { class: "layer-stats dim" });
+  private readonly headerSlot = el("div", { class: "header-slot" });
+  private readonly result: HTMLElement;
+
+  constructor(
+    root: HTMLElement,
+    private readonly host: Host,
+  ) {
+    this.state = restoreState(host.savedState);
+    this.requests = new Requests((m) => host.post(m));
+    this.values = new ChannelValues(this.requests);
+    this.status = new StatusArea({
+      retry: () => host.post({ type: "retry" }),
+      openSettings: () => host.post({ type: "openSettings" }),
+      hintAction: () => host.post({ type: "hintAction" }),
+    });
+    this.layerList = new LayerList({
+      select: (layer) => this.selectLayer(layer),
+      filter: (filter) => this.save({ filter }),
+    });
+    this.controls = new Controls((change) => this.changeDisplay(change));
+    this.exportButtons = new ExportButtons(this.requests);
+    this.readout = new HoverReadout(this.values);
+    this.grid = new Grid(this.requests, {
+      painted: (layer, channels, view) => host.post({ type: "painted", layer, channels, view }),
+      stats: (stats) => {
+        this.statsLine.textContent = stats ? layerStatsText(stats) : "";
+        this.refreshZoom();
+      },
+      active: (tile) => {
+        this.active = tile;
+        this.showColorbar();
+      },
+      hover: (point) => (point ? this.readout.show(point) : this.readout.hide()),
+      zoom: (channel) => this.openZoom(channel),
+      scrolled: (scrollTop) => this.save({ scrollTop }),
+    });
+    this.zoom = new ZoomView(this.values, {
+      close: () => this.closeZoom(true),
+      step: (delta) => {
+        const channel = this.grid.step(delta);
+        if (channel !== undefined) this.openZoom(channel);
+      },
+    });
+    this.result = el(
+      "div",
+      { class: "result" },
+      this.headerSlot,
+      el(
+        "div",
+        { class: "workspace" },
+        this.layerList.element,
+        el(
+          "main",
+          { class: "main" },
+          el("div", { class: "toolbar" }, this.controls.element),
+          el("div", { class: "layer-info" }, el("div", { class: "layer-text" }, this.layerTitle, this.statsLine), this.colorbar.element, this.exportButtons.element),
+          el("div", { class: "grid-area" }, this.grid.element, this.zoom.element),
+        ),
+      ),
+    );
+    this.result.hidden = true;
+    root.replaceChildren(this.status.element, this.result, this.readout.element);
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.zoom.channel !== undefined) this.closeZoom(true);
+    });
+    this.controls.show(this.display());
+  }
+
+  receive(message: ToWebview): void {
+    switch (message.type) {
+      case "busy":
+        this.status.busy(message.message);
+        break;
+      case "loaded":
+        this.showResult(message);
+        break;
+      case "failed":
+        this.status.busy(undefined);
+        this.status.failed({ message: message.message, hint: message.hint });
+        this.result.hidden = !message.keepResult || !this.loaded;
+        this.result.classList.toggle("stale", message.keepResult);
+        break;
+      case "hint":
+        this.status.hint(message.message, message.action?.label);
+        break;
+      case "selectLayer":
+        if (!this.loaded) this.pendingSelect = { layer: message.layer, view: message.view };
+        else if (this.loaded.model.layers.some((l) => l.id === message.layer)) this.selectLayer(message.layer, message.view);
+        break;
+      case "snapshotRequest":
+        this.sendSnapshot(message.id);
+        break;
+      case "reply":
+      case "replyError":
+        this.requests.handle(message);
+        break;
+    }
+  }
+
+  private showResult(loaded: Loaded): void {
+    this.loaded = loaded;
+    this.generation++;
+    this.requests.abandonAll();
+    this.values.clear();
+    this.status.busy(undefined);
+    this.status.failed(undefined);
+    this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model));
+    this.result.hidden = false;
+    this.result.classList.toggle("stale", loaded.stale);
+    this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);
+
+    const has = (id: string | undefined): id is string => id !== undefined && loaded.model.layers.some((l) => l.id === id);
+    const pending = this.pendingSelect;
+    this.pendingSelect = undefined;
+    const layer = [pending?.layer, this.state.layer, ...loaded.pinned, "features.0", loaded.model.layers[0]?.id].find(has);
+    const restoring = this.restoring && layer === this.state.layer && !pending;
+    this.restoring = false;
+    if (!layer) return;
+    if (restoring) {
+      this.layerList.select(layer);
+      this.refresh();
+      this.grid.restoreScroll(this.state.scrollTop);
+      if (this.state.zoom !== undefined) this.openZoom(this.state.zoom);
+    } else {
+      // A new result for the layer already shown keeps the zoom on the same channel.
+      const sameLayer = layer === this.state.layer && !pending?.view;
+      this.selectLayer(layer, pending?.view, sameLayer);
+    }
+  }
+
+  private selectLayer(id: string, view?: GridView, keepZoom = false): void {
+    const layerChanged = id !== this.state.layer;
+    if (layerChanged || !keepZoom) this.closeZoom();
+    this.save({ layer: id, view: view ?? this.state.view, ...(layerChanged ? { scrollTop: 0 } : {}) });
+    this.layerList.select(id);
+    this.refresh();
+    if (keepZoom && this.state.zoom !== undefined) this.openZoom(this.state.zoom);
+  }
+
+  private changeDisplay(change: Partial<DisplaySettings>): void {
+    this.save(change);
+    this.refresh();
+  }
+
+  private display(): DisplaySettings {
+    const defaults = this.loaded?.defaults;
+    return {
+      view: this.state.view,
+      order: this.state.order,
+      normalize: this.state.normalize ?? defaults?.normalize ?? FALLBACK_NORMALIZE,
+      clipPercent: this.state.clipPercent,
+      colormap: this.state.colormap ?? defaults?.colormap ?? FALLBACK_COLORMAP,
+      tileSize: this.state.tileSize,
+    };
+  }
+
+  private currentLayer(): LayerInfo | undefined {
+    return this.loaded?.model.layers.find((l) => l.id === this.state.layer);
+  }
+
+  private refresh(): void {
+    const display = this.display();
+    this.controls.show(display);
+    const layer = this.currentLayer();
+    this.exportButtons.setLayer(layer?.id);
+    if (!layer) return;
+    this.layerTitle.replaceChildren(
+      el("strong", { text: layer.name, title: layer.id }),
+      el("span", { class: "dim", text: ` ${layer.op} ${formatShape(layer.shape)}` }),
+    );
+    this.grid.update({ ...display, layer, generation: this.generation });
+    this.showColorbar();
+    this.refreshZoom();
+  }
+
+  private showColorbar(): void {
+    // The zoom has its own colorbar; this one would describe tiles hidden under it.
+    const tile = this.zoom.channel === undefined ? this.active : undefined;
+    const { colormap, normalize, clipPercent } = this.display();
+    const caption = normalize === "channel" && tile ? `channel ${tile.channel}` : RANGE_CAPTIONS[normalize];
+    this.colorbar.show(
+      tile && { lut: colormapLut(colormap), low: tile.low, high: tile.high, caption: clipPercent > 0 ? `${caption}, clipped ${clipPercent}%` : caption },
+    );
+  }
+
+  private zoomContext(): ZoomContext | undefined {
+    const layer = this.currentLayer();
+    if (!layer) return undefined;
+    const { colormap, normalize, clipPercent } = this.display();
+    return {
+      layer: layer.id,
+      layerName: layer.name,
+      colormap,
+      rangeCaption: RANGE_CAPTIONS[normalize],
+      // The same rule the engine uses for the tiles, so the zoom looks like the tile it enlarges.
+      range: (values) => (normalize === "channel" ? valueRange(values, clipPercent) : this.grid.sharedRange()),
+    };
+  }
+
+  private openZoom(channel: number): void {
+    const context = this.zoomContext();
+    if (!context) return;
+    this.readout.hide();
+    this.zoom.open(channel, context);
+    this.save({ zoom: channel });
+    this.showColorbar();
+  }
+
+  private refreshZoom(): void {
+    const context = this.zoomContext();
+    if (context) this.zoom.refresh(context);
+  }
+
+  /** Focus returns to the grid only when the user closed the zoom, not when another layer replaced it. */
+  private closeZoom(returnFocus = false): void {
+    const wasOpen = this.zoom.channel !== undefined;
+    this.zoom.close();
+    this.save({ zoom: undefined });
+    this.showColorbar();
+    if (wasOpen && returnFocus) this.grid.focusGrid();
+  }
+
+  private sendSnapshot(id: number): void {
+    const snapshot = this.grid.snapshot();
+    const layer = this.state.layer ?? "";
+    this.host.post({
+      type: "snapshot",
+      id,
+      picture: snapshot?.picture ?? { width: 0, height: 0, rgba: new Uint8ClampedArray(0) },
+      layout: snapshot?.layout ?? { layer, channels: [], columns: 1, tileWidth: 0, tileHeight: 0, gap: 0, colormap: this.display().colormap },
+    });
+  }
+
+  private save(change: Partial<ViewState>): void {
+    this.state = { ...this.state, ...change };
+    this.host.saveState(this.state);
+  }
+}

@@ -1,0 +1,65 @@
+import type { ImageView, ModelView, ProviderReport } from "../src/shared/protocol";
+import { codicon, el, pictureCanvas } from "./dom";
+import { formatShape } from "./format";
+
+function figure(canvas: HTMLCanvasElement, caption: string, description: string): HTMLElement {
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", description);
+  return el("figure", { class: "header-figure", title: description }, canvas, el("figcaption", { text: caption }));
+}
+
+function providerBadge(provider: ProviderReport): HTMLElement {
+  const badge = el("vscode-badge", { text: provider.used.toUpperCase(), title: `Execution provider: ${provider.used.toUpperCase()}` });
+  if (!provider.reason) return el("span", { class: "provider" }, badge);
+  return el(
+    "span",
+    { class: "provider provider-fallback", title: provider.reason },
+    badge,
+    codicon("warning"),
+    el("span", { class: "provider-reason", text: provider.reason }),
+  );
+}
+
+/** The image as loaded and as the model receives it, and what ran on it. */
+export function renderHeader(image: ImageView, model: ModelView): HTMLElement {
+  const { original, modelInput } = image;
+  return el(
+    "header",
+    { class: "header" },
+    el(
+      "div",
+      { class: "header-figures" },
+      figure(pictureCanvas(original.width, original.height, original.rgba, "picture"), "original", `${image.fileName} as loaded`),
+      figure(
+        pictureCanvas(modelInput.width, modelInput.height, modelInput.rgba, "picture pixelated"),
+        "as the model sees it",
+        `The model input, ${modelInput.width} × ${modelInput.height}`,
+      ),
+    ),
+    el(
+      "div",
+      { class: "header-text" },
+      el(
+        "div",
+        { class: "header-line" },
+        codicon("file-media"),
+        el("strong", { class: "header-file", text: image.fileName, title: image.fileName }),
+        el("span", { class: "dim", text: `${image.originalWidth} × ${image.originalHeight}` }),
+      ),
+      el(
+        "div",
+        { class: "header-line" },
+        codicon("circuit-board"),
+        el("span", { class: "header-model", text: model.label, title: model.label }),
+        providerBadge(model.provider),
+      ),
+      el(
+        "div",
+        { class: "header-line dim" },
+        el("span", { text: `input ${formatShape(model.inputShape)}` }),
+        codicon("arrow-right"),
+        el("span", { text: `output ${formatShape(model.outputShape)}` }),
+      ),
+    ),
+  );
+}

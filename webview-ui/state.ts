@@ -1,0 +1,48 @@
+import { type ColormapName, isColormapName } from "../src/shared/colormaps";
+import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
+import type { ChannelOrder, GridView } from "../src/shared/protocol";
+
+export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
+export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
+export const CHANNEL_ORDERS: readonly ChannelOrder[] = ["index", "mean", "max"];
+
+/** What survives the panel being hidden and rebuilt: VS Code keeps it with setState/getState. */
+export interface ViewState {
+  readonly layer?: string;
+  readonly view: GridView;
+  /** Unset until the user picks one: until then the configured default applies. */
+  readonly colormap?: ColormapName;
+  readonly normalize?: NormalizeMode;
+  readonly clipPercent: number;
+  readonly order: ChannelOrder;
+  readonly tileSize: number;
+  /** The channel shown in the zoom view of the selected layer. */
+  readonly zoom?: number;
+  readonly scrollTop: number;
+  readonly filter: string;
+}
+
+const INITIAL: ViewState = { view: "seed", clipPercent: 0, order: "index", tileSize: 128, scrollTop: 0, filter: "" };
+
+function oneOf<T>(values: readonly T[], v: unknown): v is T {
+  return values.includes(v as T);
+}
+
+/** Takes from a saved state only what is still valid, so a state from an older version cannot break the panel. */
+export function restoreState(saved: unknown): ViewState {
+  if (typeof saved !== "object" || saved === null) return INITIAL;
+  const s = saved as Record<string, unknown>;
+  const nonNegativeInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  return {
+    layer: typeof s.layer === "string" ? s.layer : undefined,
+    view: s.view === "all" ? "all" : "seed",
+    colormap: isColormapName(s.colormap) ? s.colormap : undefined,
+    normalize: oneOf(NORMALIZE_MODES, s.normalize) ? s.normalize : undefined,
+    clipPercent: oneOf(CLIP_PERCENTS, s.clipPercent) ? s.clipPercent : INITIAL.clipPercent,
+    order: oneOf(CHANNEL_ORDERS, s.order) ? s.order : INITIAL.order,
+    tileSize: oneOf(TILE_SIZES, s.tileSize) ? s.tileSize : INITIAL.tileSize,
+    zoom: nonNegativeInt(s.zoom) ? s.zoom : undefined,
+    scrollTop: typeof s.scrollTop === "number" && s.scrollTop >= 0 ? s.scrollTop : 0,
+    filter: typeof s.filter === "string" ? s.filter : "",
+  };
+}
