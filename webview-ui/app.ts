@@ -77,7 +77,7 @@ export class App {
     this.exportButtons = new ExportButtons(this.requests);
     this.readout = new HoverReadout(this.values);
     this.grid = new Grid(this.requests, {
-      painted: (layer, channels, view) => host.post({ type: "painted", layer, channels, view }),
+      painted: (layer, channels, tiles, view) => host.post({ type: "painted", layer, channels, tiles, view }),
       stats: (stats) => {
         this.statsLine.textContent = stats ? layerStatsText(stats) : "";
         this.refreshZoom();

@@ -30,7 +30,7 @@ export interface ActiveTile {
 }
 
 export interface GridEvents {
-  painted(layer: string, channels: number[], view: GridView): void;
+  painted(layer: string, channels: number[], tiles: number, view: GridView): void;
   stats(stats: LayerStats | undefined): void;
   /** The tile the colorbar describes: hovered, else focused, else the first one shown. */
   active(tile: ActiveTile | undefined): void;
@@ -284,7 +284,7 @@ export class Grid {
     this.labels.show(layout, first, tiles);
     const shown: Shown = { layer: s.layer.id, view: s.view, colormap: s.colormap, store, base, map: plan.map, layout, firstRow: first, tiles };
     this.shown = shown;
-    if (complete) this.events.painted(shown.layer, shownChannels(shown), shown.view);
+    if (complete) this.events.painted(shown.layer, shownChannels(shown), plan.count, shown.view);
   }
 
   private placeRing(plan: Plan): void {

@@ -69,8 +69,8 @@ export function validateMessage(raw: unknown): { message: ToHost } | { error: st
         ? { message: { type: "export", id, kind: m.kind, layer: m.layer } }
         : { error: "malformed export request", id };
     case "painted":
-      return isLayerId(m.layer) && Array.isArray(m.channels) && (m.view === "seed" || m.view === "all")
-        ? { message: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, 1 << 24)), view: m.view } }
+      return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, 1 << 24) && (m.view === "seed" || m.view === "all")
+        ? { message: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, 1 << 24)), tiles: m.tiles, view: m.view } }
         : { error: "malformed painted notice" };
     case "snapshot": {
       const p = m.picture as Record<string, unknown> | undefined;

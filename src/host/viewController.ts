@@ -11,6 +11,7 @@ import { validateMessage } from "./validateMessage";
 export interface PaintInfo {
   readonly layer: string;
   readonly channels: readonly number[];
+  readonly tiles: number;
   readonly view: GridView;
 }
 

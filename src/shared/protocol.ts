@@ -147,7 +147,15 @@ export type ToHost =
   /** The user pressed the button of the current `hint`; the host knows what it does. */
   | { readonly type: "hintAction" }
   /** After every paint of the grid: what is on screen (drives the status bar and tests). */
-  | { readonly type: "painted"; readonly layer: string; readonly channels: readonly number[]; readonly view: GridView }
+  | {
+      readonly type: "painted";
+      readonly layer: string;
+      /** The channels on screen, in display order. */
+      readonly channels: readonly number[];
+      /** How many tiles the grid holds; in the "all" view more than are on screen. */
+      readonly tiles: number;
+      readonly view: GridView;
+    }
   | { readonly type: "snapshot"; readonly id: RequestId; readonly picture: Picture; readonly layout: GridLayoutInfo };
 
 export type GridView = "seed" | "all";

@@ -28,7 +28,7 @@ describe("Visualize Feature Maps panel", () => {
     await vscode.commands.executeCommand("featureMaps.visualize", cat, [cat]);
     const controller = fm.controllerFor(cat);
     assert.ok(controller, "a panel for the image");
-    const paint = await painted(controller, "features.0");
+    const paint = await painted(controller, "features.0", "seed");
     assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
     assert.strictEqual(controller.provider?.used, "cpu");
     // Tile 0 is channel 0: its pixels are PyTorch's channel 0 through viridis.
@@ -39,8 +39,8 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const controller = fm.visualize(cat);
     await painted(controller, "features.0");
-    controller.selectLayer("features.30");
-    const paint = await painted(controller, "features.30");
+    controller.selectLayer("features.30", "seed");
+    const paint = await painted(controller, "features.30", "seed");
     assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
     await assertTileShows(controller, 0, await referenceChannel("features.30"), 12, 12);
   });

@@ -53,8 +53,8 @@ describe("side panel while editing a model config", () => {
 
   it("shows the example config's model: the seed's grid of features.0", async () => {
     const view = await sideView();
-    const paint = await painted(view, "features.0");
-    assert.strictEqual(paint.channels.length, 16);
+    const paint = await painted(view, "features.0", "seed");
+    assert.strictEqual(paint.tiles, 16);
   });
 
   it("follows an edit of features.0 from 64 to 32 channels: 32 tiles and the new shapes", async () => {
@@ -69,7 +69,8 @@ describe("side panel while editing a model config", () => {
     assert.deepStrictEqual(loaded.model.layers[4].shape, [1, 64, 98, 98]);
     view.selectLayer("features.0", "all");
     const paint = await painted(view, "features.0", "all");
-    assert.strictEqual(paint.channels.length, 32);
+    assert.strictEqual(paint.tiles, 32);
+    assert.deepStrictEqual([...paint.channels], paint.channels.map((_, i) => i), "index order from channel 0");
   });
 
   it("keeps the last result and shows a diagnostic while the JSON is broken", async () => {

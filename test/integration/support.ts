@@ -36,9 +36,9 @@ export function until<T>(what: string, event: vscode.Event<T>, accept: (value: T
   });
 }
 
-/** The next paint of a layer, or the current one if it is already on screen. */
-export async function painted(controller: ViewController, layer: string, view: "seed" | "all" = "seed"): Promise<PaintInfo> {
-  const match = (p: PaintInfo | undefined): p is PaintInfo => p?.layer === layer && p.view === view;
+/** The next paint of a layer (in a view, or any), or the current one if it is already on screen. */
+export async function painted(controller: ViewController, layer: string, view?: "seed" | "all"): Promise<PaintInfo> {
+  const match = (p: PaintInfo | undefined): p is PaintInfo => p?.layer === layer && (view === undefined || p.view === view);
   if (match(controller.lastPaint)) return controller.lastPaint;
   return until(`a paint of ${layer} (${view})`, controller.onPainted, match);
 }
