@@ -72,5 +72,9 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     }),
   );
 
+  // `npm start` (and scripts) name an image to show as soon as the window is up.
+  const demo = process.env.FEATURE_MAPS_OPEN;
+  if (demo) panels.show(vscode.Uri.file(demo));
+
   return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view };
 }

@@ -103,7 +103,7 @@ function remoteUri(origin, path) {
  * Workbench URL opening `folder`. The payload carries what desktop VS Code
  * takes as command-line flags (--extensionDevelopmentPath etc.).
  */
-function workbenchUrl(origin, { folder, extensionDevelopmentPath, extensionTestsPath }) {
+export function workbenchUrl(origin, { folder, extensionDevelopmentPath, extensionTestsPath }) {
   const payload = [["skipWelcome", "true"]];
   if (extensionDevelopmentPath) payload.push(["extensionDevelopmentPath", remoteUri(origin, extensionDevelopmentPath)]);
   if (extensionTestsPath) payload.push(["extensionTestsPath", remoteUri(origin, extensionTestsPath)]);
@@ -123,7 +123,7 @@ function dataDirArgs(tmpRoot, extensionsDir) {
 }
 
 /** Starts the VS Code server and waits until it answers HTTP. */
-async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
+export async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
   const serverDir = findServer();
   const port = await freePort();
   const args = [

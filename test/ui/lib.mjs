@@ -1,0 +1,184 @@
+// Helpers shared by the UI test (test/ui/explorer.ui.mjs) and the benchmark (bench/vscode.mjs):
+// finding the Feature Maps webviews inside the workbench, reading their grid's pixels, and
+// timing paints without any hook in the extension.
+//
+// A webview is two nested iframes: VS Code's host page (.../webview/browser/pre/index.html) and,
+// inside it, the frame holding our HTML (#app, the .grid-canvas elements). Playwright reaches both
+// through page.frames().
+/* global document, window, performance, location */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+export const FIXTURE = join(REPO_ROOT, "test/fixtures/workspace");
+export const VIEWPORT = { width: 1600, height: 1000 };
+/** The side view's HTML carries its view id as its resource (src/host/sideView.ts). */
+const SIDE_VIEW_RESOURCE = "featureMaps.sideView";
+
+/** A throwaway copy of the fixture workspace, so nothing in the repo changes. */
+export function tempWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), "fm-ui-ws-"));
+  cpSync(FIXTURE, dir, { recursive: true });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns something truthy; throws `what` on timeout. */
+export async function waitUntil(probe, { timeout = 30_000, interval = 100, what = "condition" } = {}) {
+  const t0 = Date.now();
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (e) {
+      last = e; // a frame navigating away mid-evaluate; try again
+    }
+    if (Date.now() - t0 > timeout) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${String(last?.message ?? last)})`);
+    await sleep(interval);
+  }
+}
+
+/**
+ * Must run before the workbench loads (withWorkbench's beforeNavigate). Records, with a clock
+ * shared by all frames (timeOrigin + now), three things the extension itself never exposes:
+ *  - in the main page, the last mouseup and keydown (the user's click or keystroke);
+ *  - in every webview host frame, each `painted` message our webview posts. Our HTML calls the
+ *    host frame's __vscode_post_message__ synchronously right after putImageData (see
+ *    webview-ui/grid.ts paint()), so wrapping that function timestamps the paint itself, not a
+ *    polling interval.
+ */
+export async function installProbes(page) {
+  await page.addInitScript(() => {
+    const now = () => performance.timeOrigin + performance.now();
+    if (location.pathname.endsWith("/webview/browser/pre/index.html")) {
+      const paints = (window.__fmPaints = []);
+      let wrapped;
+      Object.defineProperty(window, "__vscode_post_message__", {
+        configurable: true,
+        get: () => wrapped,
+        set(fn) {
+          wrapped = (command, data) => {
+            const m = data?.message;
+            if (command === "onmessage" && m?.type === "painted") {
+              paints.push({ t: now(), layer: m.layer, tiles: m.tiles, view: m.view, shown: m.channels.length });
+            }
+            return fn(command, data);
+          };
+        },
+      });
+    } else if (window === window.top) {
+      // Event.timeStamp is when the input happened, on this document's clock.
+      window.addEventListener("mouseup", (e) => (window.__fmMouseUp = performance.timeOrigin + e.timeStamp), true);
+      window.addEventListener("keydown", (e) => (window.__fmKeyDown = performance.timeOrigin + e.timeStamp), true);
+    }
+  });
+}
+
+/** The inner frame of a Feature Maps webview: "panel" or "side", once its #app exists. */
+export async function findWebview(page, which, timeout = 60_000) {
+  return waitUntil(
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame.isDetached() || !frame.parentFrame()) continue;
+        const resource = await frame.evaluate(() => document.getElementById("app")?.dataset.resource).catch(() => undefined);
+        if (resource === undefined) continue;
+        if ((which === "side") === (resource === SIDE_VIEW_RESOURCE)) return frame;
+      }
+      return undefined;
+    },
+    { timeout, interval: 200, what: `the ${which} webview` },
+  );
+}
+
+/** Paint records of a webview (see installProbes), from its host frame. */
+export function paints(inner) {
+  return inner.parentFrame().evaluate(() => window.__fmPaints ?? []);
+}
+
+/** Waits for a paint record after time `since` matching `match`, and returns it. */
+export async function waitForPaint(inner, since, match = () => true, timeout = 60_000) {
+  return waitUntil(async () => (await paints(inner)).find((p) => p.t > since && match(p)), { timeout, interval: 50, what: "a painted grid" });
+}
+
+/** Timestamps of the last mouseup / keydown in the main page (see installProbes). */
+export const lastMouseUp = (page) => page.evaluate(() => window.__fmMouseUp ?? 0);
+export const lastKeyDown = (page) => page.evaluate(() => window.__fmKeyDown ?? 0);
+
+/**
+ * What the grid shows, read from its canvases' real pixels. With `columns`, also how many tiles
+ * of a `columns`-wide grid of `tiles` tiles are painted: mostly opaque (the gaps between tiles stay
+ * transparent, an unpainted tile too) and showing many colours (not one flat fill).
+ */
+export function gridPixels(inner, { columns, tiles } = {}) {
+  return inner.evaluate(
+    ({ columns, tiles }) => {
+      const GAP = 4; // webview-ui/tileGeometry.ts
+      const canvases = [...document.querySelectorAll("canvas.grid-canvas")].filter((c) => c.width > 0 && c.height > 0);
+      const title = document.querySelector(".layer-title")?.textContent ?? "";
+      if (canvases.length === 0) return { title, canvases: 0, colours: 0, opaque: 0, hash: 0, paintedTiles: 0 };
+      // The first band is enough for the seed figure (one band) and the top of the "all" view.
+      const c = canvases.reduce((a, b) => (parseFloat(a.style.top) <= parseFloat(b.style.top) ? a : b));
+      const { data, width, height } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
+      const colours = new Set();
+      let opaque = 0;
+      let hash = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 255) {
+          opaque++;
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        }
+        hash = (Math.imul(hash, 31) + data[i] + 3 * data[i + 1] + 7 * data[i + 2] + 11 * data[i + 3]) | 0;
+      }
+      let paintedTiles = 0;
+      if (columns && tiles) {
+        const rows = Math.ceil(tiles / columns);
+        const tw = (width - GAP * (columns - 1)) / columns;
+        const th = (height - GAP * (rows - 1)) / rows;
+        for (let t = 0; t < tiles; t++) {
+          const x0 = Math.round((t % columns) * (tw + GAP));
+          const y0 = Math.round(Math.floor(t / columns) * (th + GAP));
+          const seen = new Set();
+          let solid = 0;
+          let n = 0;
+          for (let y = y0; y < y0 + th; y += 2) {
+            for (let x = x0; x < x0 + tw; x += 2) {
+              const i = (Math.floor(y) * width + Math.floor(x)) * 4;
+              n++;
+              if (data[i + 3] === 255) solid++;
+              seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+            }
+          }
+          if (solid > 0.95 * n && seen.size >= 8) paintedTiles++;
+        }
+      }
+      return { title, canvases: canvases.length, width, height, colours: colours.size, opaque: opaque / (width * height), hash, paintedTiles };
+    },
+    { columns, tiles },
+  );
+}
+
+/** The layer the grid's title names (".layer-title": "<name> <op> [shape]"). */
+export function gridTitle(inner) {
+  return inner.evaluate(() => document.querySelector(".layer-title")?.textContent?.trim() ?? "");
+}
+
+/** Runs a command through the command palette, as a user would (F1, type, Enter). */
+export async function runCommand(page, text) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`>${text}`);
+  // The list filters asynchronously; Enter before it settles would run the previous best match.
+  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+  await sleep(300);
+  await page.keyboard.press("Enter");
+}
+
+/** Picks an entry of one of the webview's vscode-single-select controls by clicking, like a user. */
+export async function chooseOption(inner, controlClass, optionText) {
+  await inner.locator(`.${controlClass} vscode-single-select`).click();
+  await inner.locator(`.${controlClass} vscode-single-select`).getByText(optionText, { exact: true }).click();
+}
