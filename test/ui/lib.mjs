@@ -8,7 +8,7 @@
 /* global document, window, performance, location */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 export const FIXTURE = join(REPO_ROOT, "test/fixtures/workspace");
@@ -20,7 +20,7 @@ const SIDE_VIEW_RESOURCE = "featureMaps.sideView";
 export function tempWorkspace() {
   const dir = mkdtempSync(join(tmpdir(), "fm-ui-ws-"));
   cpSync(FIXTURE, dir, { recursive: true });
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, name: basename(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -165,16 +165,61 @@ export function gridTitle(inner) {
   return inner.evaluate(() => document.querySelector(".layer-title")?.textContent?.trim() ?? "");
 }
 
-/** Runs a command through the command palette, as a user would (F1, type, Enter). */
-export async function runCommand(page, text) {
+/**
+ * Runs a command through the command palette, as a user would (F1, type, Enter). `expect` is
+ * text the highlighted entry must show before Enter (the list filters asynchronously, and Enter
+ * too early runs whatever matched before).
+ */
+export async function runCommand(page, text, expect = text) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor();
   await input.fill(`>${text}`);
-  // The list filters asynchronously; Enter before it settles would run the previous best match.
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
-  await sleep(300);
+  const focused = page.locator(".quick-input-list .monaco-list-row.focused");
+  await waitUntil(async () => (await focused.count()) > 0 && (await focused.first().textContent()).includes(expect), {
+    timeout: 15_000,
+    what: `"${expect}" in the command palette`,
+  });
   await page.keyboard.press("Enter");
+}
+
+/**
+ * Drags the sash on the sidebar's right edge so the sidebar is about `width` px wide; the side
+ * view switches to its two-column layout from 500 px on (media/webview.css).
+ */
+export async function resizeSidebar(page, width) {
+  const box = await page.locator("#workbench\\.parts\\.sidebar").boundingBox();
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Selects the first match of `text` after the cursor with the editor's Find widget (Ctrl+F). */
+export async function findInEditor(page, text) {
+  await page.keyboard.press("Control+F");
+  const input = page.locator(".editor-widget.find-widget textarea, .editor-widget.find-widget input").first();
+  await input.waitFor();
+  await input.fill(text);
+  // Escape closes the widget and leaves the match selected in the editor.
+  await sleep(200);
+  await page.keyboard.press("Escape");
+}
+
+/** The Explorer's "Feature Maps" view: made visible and expanded through its focus command. */
+export async function showSideView(page) {
+  const header = page.locator(".pane-header", { hasText: /^Feature Maps/i });
+  for (let attempt = 0; ; attempt++) {
+    await runCommand(page, "featureMaps.sideView.focus", "Focus on Feature Maps View");
+    try {
+      await waitUntil(async () => (await header.getAttribute("aria-expanded")) === "true", { timeout: 5000, what: "the Feature Maps view expanded" });
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
 }
 
 /** Picks an entry of one of the webview's vscode-single-select controls by clicking, like a user. */

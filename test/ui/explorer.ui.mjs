@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// UI test: drives a real VS Code (test/runner/ui.mjs) like a user and checks what the screen shows.
+//
+//   npm run build && bash scripts/install-vscode-server.sh
+//   node test/ui/explorer.ui.mjs            # FEATURE_MAPS_VERBOSE=1 forwards server/browser logs
+//
+// Panel: right-click chelsea.png in the Explorer → "Visualize Feature Maps" → a painted 4×4 grid
+// of features.0; arrow keys and type-ahead in the layer list → other layers repaint.
+// Side view: open xai.featuremaps.json, show the Explorer's "Feature Maps" view, edit the first
+// conv's width in the editor → the view repaints with the new model.
+// Screenshots go to docs/screenshots/. The last line is "N passed, N failed"; exit code 1 on failure.
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { explorerItem, openContextMenu, withWorkbench } from "../runner/ui.mjs";
+import {
+  REPO_ROOT,
+  VIEWPORT,
+  findInEditor,
+  findWebview,
+  gridPixels,
+  installProbes,
+  resizeSidebar,
+  runCommand,
+  showSideView,
+  sleep,
+  tempWorkspace,
+  waitUntil,
+} from "./lib.mjs";
+
+const SHOTS = join(REPO_ROOT, "docs/screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+/**
+ * Runs the steps of one scenario in order. Each step needs the previous one's state, so after a
+ * failure the rest of that scenario is skipped (and the next scenario still runs).
+ */
+async function scenario(name, page, steps) {
+  console.log(`\n${name}`);
+  let broken = false;
+  for (const [title, fn] of steps) {
+    if (broken) {
+      skipped++;
+      console.log(`  - ${title} (skipped)`);
+      continue;
+    }
+    const t0 = Date.now();
+    try {
+      await fn();
+      passed++;
+      console.log(`  ✓ ${title} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      broken = true;
+      const shot = join(tmpdir(), `feature-maps-ui-failure-${passed + failed}.png`);
+      await page.screenshot({ path: shot }).catch(() => {});
+      console.log(`  ✗ ${title}\n    ${String(e.stack ?? e).split("\n").join("\n    ")}\n    screenshot: ${shot}`);
+    }
+  }
+}
+
+function expect(ok, message) {
+  if (!ok) throw new Error(message);
+}
+
+/** Waits until the grid shows `tiles` painted tiles of the layer whose title starts with `layer`. */
+async function waitForGrid(frame, layer, { tiles = 16, columns = 4, timeout = 60_000 } = {}) {
+  return waitUntil(
+    async () => {
+      const g = await gridPixels(frame, { columns, tiles });
+      return g.title.startsWith(`${layer} `) && g.paintedTiles === tiles ? g : undefined;
+    },
+    { timeout, interval: 100, what: `${tiles} painted tiles of ${layer}` },
+  );
+}
+
+/** Grid pictures are activation maps through a colormap: many colours, not a flat or empty canvas. */
+function expectRealPicture(g, what) {
+  expect(g.opaque > 0.8, `${what}: only ${(g.opaque * 100).toFixed(0)}% of the grid canvas is painted`);
+  expect(g.colours > 200, `${what}: the grid shows only ${g.colours} distinct colours`);
+}
+
+/** Keeps the pointer off the grid (its hover readout) and the Explorer (hover highlight) for screenshots. */
+async function parkMouse(page) {
+  await page.mouse.move(VIEWPORT.width - 5, VIEWPORT.height / 2);
+  await sleep(300);
+}
+
+const workspace = tempWorkspace();
+try {
+  await withWorkbench(
+    { workspace: workspace.dir, quiet: !process.env.FEATURE_MAPS_VERBOSE, viewport: VIEWPORT, beforeNavigate: installProbes },
+    async (page) => {
+      let panel;
+      let layer0;
+      let menu;
+      await scenario("Panel from the Explorer", page, [
+        [
+          "the context menu of chelsea.png offers Visualize Feature Maps",
+          async () => {
+            menu = await openContextMenu(page, explorerItem(page, "chelsea.png"), { expect: "Visualize Feature Maps" });
+          },
+        ],
+        [
+          "clicking it opens a panel painting the 4×4 seed grid of features.0",
+          async () => {
+            await menu.getByText("Visualize Feature Maps", { exact: true }).click();
+            panel = await findWebview(page, "panel");
+            layer0 = await waitForGrid(panel, "features.0");
+            expect(layer0.title.includes("[1, 64, 98, 98]"), `unexpected layer title "${layer0.title}"`);
+            expectRealPicture(layer0, "features.0");
+            await parkMouse(page);
+            await page.screenshot({ path: join(SHOTS, "panel.png") });
+          },
+        ],
+        [
+          "ArrowDown twice in the layer list selects features.2 and repaints the grid",
+          async () => {
+            // Clicking the selected layer focuses the list without changing anything.
+            await panel.locator('.layers-list [role="option"][aria-selected="true"]').click();
+            await page.keyboard.press("ArrowDown");
+            await page.keyboard.press("ArrowDown");
+            const g = await waitForGrid(panel, "features.2");
+            expectRealPicture(g, "features.2");
+            expect(g.hash !== layer0.hash, "the grid's pixels did not change");
+            const selected = await panel.locator('.layers-list [aria-selected="true"] .layer-name').textContent();
+            expect(selected === "features.2", `the list selects ${selected}`);
+          },
+        ],
+        [
+          "typing features.30 in the layer list jumps to that layer and repaints",
+          async () => {
+            await page.keyboard.type("features.30");
+            const g = await waitForGrid(panel, "features.30");
+            expect(g.title.includes("[1, 512, 12, 12]"), `unexpected layer title "${g.title}"`);
+            expectRealPicture(g, "features.30");
+            expect(g.hash !== layer0.hash, "the grid's pixels did not change");
+            await parkMouse(page);
+            await page.screenshot({ path: join(SHOTS, "panel-layer30.png") });
+          },
+        ],
+      ]);
+
+      let side;
+      await scenario("Side view following a model config", page, [
+        [
+          "with xai.featuremaps.json open, the Feature Maps view paints the config's first pinned layer",
+          async () => {
+            await runCommand(page, "View: Close All Editors", "Close All Editors");
+            await explorerItem(page, "xai.featuremaps.json").dblclick();
+            await page.locator(".monaco-editor .view-lines").first().waitFor();
+            await showSideView(page);
+            // Room for the view: a wider sidebar, and the file list folded.
+            await resizeSidebar(page, 700);
+            await page.locator(".pane-header", { hasText: workspace.name }).click();
+            side = await findWebview(page, "side");
+            const g = await waitForGrid(side, "features.0");
+            expect(g.title.includes("[1, 64, 98, 98]"), `unexpected layer title "${g.title}"`);
+            expectRealPicture(g, "side view features.0");
+          },
+        ],
+        [
+          "editing the first conv to 32 channels in the editor repaints the view with the new model",
+          async () => {
+            await page.locator(".monaco-editor .view-lines").first().click();
+            await page.keyboard.press("Control+Home");
+            // Select the first conv's 64, then add the next two 64s (its BatchNorm's features and
+            // the next conv's in) as extra cursors with Ctrl+D, and type over all three at once.
+            await findInEditor(page, '"out": 64');
+            await page.keyboard.press("ArrowRight");
+            await page.keyboard.press("Shift+ArrowLeft");
+            await page.keyboard.press("Shift+ArrowLeft");
+            await page.keyboard.press("Control+D");
+            await page.keyboard.press("Control+D");
+            await page.keyboard.type("32");
+            await page.keyboard.press("Escape");
+            const lines = await page.locator(".monaco-editor .view-lines").first().innerText();
+            for (const edited of ['"in": 3, "out": 32', '"features": 32}', '"in": 32, "out": 64']) {
+              expect(lines.replace(/\u00a0/g, " ").includes(edited), `the editor does not show ${edited}`);
+            }
+            const g = await waitUntil(
+              async () => {
+                const s = await gridPixels(side, { columns: 4, tiles: 16 });
+                return s.title.includes("[1, 32, 98, 98]") && s.paintedTiles === 16 ? s : undefined;
+              },
+              { what: "features.0 with 32 channels in the side view" },
+            );
+            expectRealPicture(g, "side view after the edit");
+            await parkMouse(page);
+            await page.screenshot({ path: join(SHOTS, "side-view-editing.png") });
+          },
+        ],
+      ]);
+    },
+  );
+} catch (e) {
+  // The workbench itself did not come up: count it, so the summary never reads "0 failed".
+  failed++;
+  console.log(`✗ the workbench failed: ${e.stack ?? e}`);
+} finally {
+  workspace.remove();
+}
+
+console.log(`\nscreenshots in ${SHOTS}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);
