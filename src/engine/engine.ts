@@ -128,21 +128,17 @@ async function inputKey(input: InputSource): Promise<string> {
   }
 }
 
-interface OpenModel {
-  readonly runner: ModelRunner;
-}
-
 /**
  * The whole pipeline behind one object: models and sessions opened once, analyses kept within a
  * memory bound, concurrent identical requests computed once. Imports nothing from vscode, so the
  * CLI, the tests and the extension's inference process all use it.
  */
 export class FeatureMapsEngine {
-  private readonly models: BoundedCache<OpenModel>;
+  private readonly models: BoundedCache<ModelRunner>;
   private readonly analyses: BoundedCache<Analysis>;
 
   constructor(private readonly options: EngineOptions) {
-    this.models = new BoundedCache<OpenModel>(options.maxSessions ?? 2, () => 1, (m) => void m.runner.release());
+    this.models = new BoundedCache<ModelRunner>(options.maxSessions ?? 2, () => 1, (runner) => void runner.release());
     this.analyses = new BoundedCache<Analysis>((options.cacheMegabytes ?? 512) * 1024 * 1024, (a) => a.result.bytes);
   }
 
@@ -154,11 +150,7 @@ export class FeatureMapsEngine {
 
   async open(source: ModelSource): Promise<ModelRunner> {
     const key = await this.modelKey(source);
-    const open = await this.models.get(key, async () => {
-      const prepared = await prepareModel(source);
-      return { runner: await ModelRunner.open(prepared, { provider: this.options.provider, threads: this.options.threads }) };
-    });
-    return open.runner;
+    return this.models.get(key, async () => ModelRunner.open(await prepareModel(source), { provider: this.options.provider, threads: this.options.threads }));
   }
 
   async analyze(request: AnalyzeRequest): Promise<Analysis> {

@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
-import { CONFIG_SUFFIX, type ConfigProblem, problemSpan, readModelConfig, weightsProblems } from "../engine/config/modelConfig";
+import { promises as fs } from "fs";
+import { CONFIG_SUFFIX, type ConfigProblem, type ModelConfig, problemSpan, readModelConfig, weightsProblems } from "../engine/config/modelConfig";
 
 export function isConfigDocument(document: vscode.TextDocument): boolean {
   return document.uri.scheme === "file" && document.fileName.toLowerCase().endsWith(CONFIG_SUFFIX);
@@ -13,6 +14,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection("featureMaps");
   private readonly subscriptions: vscode.Disposable[];
   private readonly versions = new Map<string, number>();
+  /** Reading a large weights file on every keystroke would stall typing: the last check is kept. */
+  private weightsCheck?: { key: string; problems: Promise<ConfigProblem[]> };
 
   constructor() {
     this.subscriptions = [
@@ -30,7 +33,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
     this.versions.set(key, version);
     const text = document.getText();
     const { config, problems } = readModelConfig(text, document.uri.fsPath);
-    const all: ConfigProblem[] = config ? [...problems, ...(await weightsProblems(config))] : problems;
+    const all: ConfigProblem[] = config ? [...problems, ...(await this.weights(config))] : problems;
     // A newer edit may have been checked while the weights were read.
     if (this.versions.get(key) !== version) return;
     this.collection.set(
@@ -43,6 +46,15 @@ export class ConfigDiagnostics implements vscode.Disposable {
         return d;
       }),
     );
+  }
+
+  private async weights(config: ModelConfig): Promise<ConfigProblem[]> {
+    const model = config.model;
+    if (model.kind !== "architecture" || !("safetensors" in model.weights)) return [];
+    const stamp = await fs.stat(model.weights.safetensors).then((s) => `${s.mtimeMs}:${s.size}`, () => "missing");
+    const key = JSON.stringify([model.weights.safetensors, stamp, model.architecture, model.preprocessing.height, model.preprocessing.width]);
+    if (this.weightsCheck?.key !== key) this.weightsCheck = { key, problems: weightsProblems(config) };
+    return this.weightsCheck.problems;
   }
 
   dispose(): void {

@@ -50,6 +50,8 @@ export class ViewController implements vscode.Disposable {
   readonly onPainted = this.paintedEmitter.event;
   readonly onLoaded = this.loadedEmitter.event;
   private latestLayerRequest?: RequestId;
+  /** Requests being answered, and those of them the webview no longer wants. */
+  private readonly pending = new Set<RequestId>();
   private readonly cancelled = new Set<RequestId>();
   private readonly snapshots = new Map<RequestId, (s: Snapshot) => void>();
   private nextSnapshotId = 1;
@@ -178,7 +180,7 @@ export class ViewController implements vscode.Disposable {
         if (this.hint?.command) void vscode.commands.executeCommand(this.hint.command, ...this.hint.args);
         return;
       case "cancel":
-        this.cancelled.add(message.id);
+        if (this.pending.has(message.id)) this.cancelled.add(message.id);
         return;
       case "painted":
         this.lastPaint = message;
@@ -192,7 +194,7 @@ export class ViewController implements vscode.Disposable {
       }
       case "getLayer":
         // The newest layer request wins: an older one still running is answered as cancelled.
-        if (this.latestLayerRequest !== undefined) this.cancelled.add(this.latestLayerRequest);
+        if (this.latestLayerRequest !== undefined && this.pending.has(this.latestLayerRequest)) this.cancelled.add(this.latestLayerRequest);
         this.latestLayerRequest = message.id;
         return this.answer(message.id, (analyze) => this.engine.call({ op: "layer", analyze, request: message.request }));
       case "getChannel":
@@ -211,13 +213,16 @@ export class ViewController implements vscode.Disposable {
       this.post({ type: "replyError", id, message: "Nothing is loaded yet.", cancelled: false });
       return;
     }
+    this.pending.add(id);
     try {
       const body = await work(current.request);
-      if (this.cancelled.delete(id)) this.post({ type: "replyError", id, message: "cancelled", cancelled: true });
+      if (this.cancelled.has(id)) this.post({ type: "replyError", id, message: "cancelled", cancelled: true });
       else this.post({ type: "reply", id, body });
     } catch (e) {
-      const cancelled = this.cancelled.delete(id);
-      this.post({ type: "replyError", id, message: (e as Error).message, cancelled });
+      this.post({ type: "replyError", id, message: (e as Error).message, cancelled: this.cancelled.has(id) });
+    } finally {
+      this.pending.delete(id);
+      this.cancelled.delete(id);
     }
   }
 
