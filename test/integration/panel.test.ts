@@ -6,7 +6,7 @@ import { readNpy } from "../../src/engine/npy";
 import { seedPresetChannels } from "../../src/shared/presets";
 import { SEED0 } from "../support/reference";
 import { tinyModel } from "../support/tinyOnnx";
-import { api, assertTileShows, loadError, painted, tmpFile, workspaceFile } from "./support";
+import { api, assertTileShows, loadError, painted, tmpFile, until, workspaceFile } from "./support";
 
 const SEED_CHANNELS = seedPresetChannels(64);
 
@@ -77,6 +77,22 @@ describe("Visualize Feature Maps panel", () => {
       assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
     } finally {
       await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it("re-runs when the image changes on disk", async () => {
+    const fm = await api();
+    const changing = workspaceFile(`changing-${Date.now()}.png`);
+    await fs.copyFile(cat.fsPath, changing.fsPath);
+    try {
+      const controller = fm.visualize(changing);
+      await painted(controller, "features.0");
+      const reloaded = until("a reload with the new picture", controller.onLoaded, (r) => !(r instanceof Error) && r.image?.originalWidth === 512);
+      // grace_hopper.jpg is 512 x 600: the panel must pick up the new content under the old name.
+      await fs.copyFile(workspaceFile("grace_hopper.jpg").fsPath, changing.fsPath);
+      await reloaded;
+    } finally {
+      await fs.rm(changing.fsPath, { force: true });
     }
   });
 

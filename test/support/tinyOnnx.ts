@@ -13,6 +13,7 @@ export interface TinyOptions {
   inputs?: number;
   /** A 2-D MatMul model with no feature maps. */
   flat?: boolean;
+  opset?: number;
 }
 
 /** [1, 1, 4, 4] -> Conv(1 -> 2, 3x3, pad 1) named like PyTorch's export -> Relu -> output. */
@@ -43,7 +44,7 @@ export function tinyModel(options: TinyOptions = {}): Uint8Array {
         input: [input("x", [1, 1, 4, 4]), ...(options.inputs === 2 ? [input("x2", [1, 1, 4, 4])] : [])],
         output: [{ name: "y", type: { tensorType: { elemType: FLOAT } } }],
       };
-  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 17 }], graph })).finish();
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: options.opset ?? 17 }], graph })).finish();
 }
 
 export const TINY_WEIGHT_BYTES = new Uint8Array(Float32Array.from({ length: 18 }, (_, i) => (i % 5) - 2).buffer);

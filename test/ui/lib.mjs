@@ -109,8 +109,9 @@ export const lastKeyDown = (page) => page.evaluate(() => window.__fmKeyDown ?? 0
 
 /**
  * What the grid shows, read from its canvases' real pixels. With `columns`, also how many tiles
- * of a `columns`-wide grid of `tiles` tiles are painted: mostly opaque (the gaps between tiles stay
- * transparent, an unpainted tile too) and showing many colours (not one flat fill).
+ * of a `columns`-wide grid of `tiles` tiles are painted: opaque all over (the gaps between tiles
+ * stay transparent, and so does a tile not yet painted). A tile may legitimately be one flat colour
+ * (a dead ReLU channel), so colours are counted over the whole grid instead.
  */
 export function gridPixels(inner, { columns, tiles } = {}) {
   return inner.evaluate(
@@ -140,18 +141,15 @@ export function gridPixels(inner, { columns, tiles } = {}) {
         for (let t = 0; t < tiles; t++) {
           const x0 = Math.round((t % columns) * (tw + GAP));
           const y0 = Math.round(Math.floor(t / columns) * (th + GAP));
-          const seen = new Set();
           let solid = 0;
           let n = 0;
           for (let y = y0; y < y0 + th; y += 2) {
             for (let x = x0; x < x0 + tw; x += 2) {
-              const i = (Math.floor(y) * width + Math.floor(x)) * 4;
               n++;
-              if (data[i + 3] === 255) solid++;
-              seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+              if (data[(Math.floor(y) * width + Math.floor(x)) * 4 + 3] === 255) solid++;
             }
           }
-          if (solid > 0.95 * n && seen.size >= 8) paintedTiles++;
+          if (solid > 0.95 * n) paintedTiles++;
         }
       }
       return { title, canvases: canvases.length, width, height, colours: colours.size, opaque: opaque / (width * height), hash, paintedTiles };

@@ -98,6 +98,8 @@ describe("a user's ONNX model", () => {
       ["two.onnx", tinyModel({ inputs: 2 }), /two\.onnx: has 2 inputs \(x, x2\); Feature Maps feeds one image tensor/],
       ["garbage.onnx", new TextEncoder().encode("this is not protobuf at all, just text"), /garbage\.onnx: not an ONNX model/],
       ["empty.onnx", new Uint8Array(0), /empty\.onnx: not an ONNX model/],
+      ["old.onnx", tinyModel({ opset: 5 }), /old\.onnx: opset 5 is older than onnxruntime supports \(7 or later\)/],
+      ["future.onnx", tinyModel({ opset: 99 }), /future\.onnx: onnxruntime cannot load the model \(.*opset/i],
     ];
     for (const [name, bytes, expected] of cases) {
       await fs.writeFile(path.join(dir, name), bytes);
