@@ -46,7 +46,7 @@ export async function openSession(model: Uint8Array, options: SessionOptions): P
     const detail = firstLine(e);
     // The usual case: onnxruntime-node was installed without its CUDA provider download.
     const reason = /shared library|providers_(shared|cuda)/.test(detail)
-      ? `CUDA could not be used: the CUDA provider of onnxruntime is not installed (npm run install-cuda, on a machine that reaches NuGet, with CUDA 12) [${detail}]`
+      ? "CUDA could not be used: onnxruntime's CUDA provider is not installed (npm run install-cuda, with CUDA 12)"
       : `CUDA could not be used: ${detail}`;
     if (wanted === "cuda") throw new Error(`${reason}. Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.`);
     return { session: await create(model, ["cpu"], threads), provider: { wanted, used: "cpu", reason } };

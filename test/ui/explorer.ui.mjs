@@ -16,10 +16,13 @@ import { explorerItem, openContextMenu, withWorkbench } from "../runner/ui.mjs";
 import {
   REPO_ROOT,
   VIEWPORT,
+  clickMenuItem,
   findInEditor,
   findWebview,
   gridPixels,
   installProbes,
+  lastKeyDown,
+  paints,
   resizeSidebar,
   runCommand,
   showSideView,
@@ -67,10 +70,16 @@ function expect(ok, message) {
   if (!ok) throw new Error(message);
 }
 
-/** Waits until the grid shows `tiles` painted tiles of the layer whose title starts with `layer`. */
-async function waitForGrid(frame, layer, { tiles = 16, columns = 4, timeout = 60_000 } = {}) {
+/**
+ * Waits until the grid shows `tiles` painted tiles of `layer`. The title changes as soon as a layer
+ * is picked, while the canvas still shows the previous one, so the webview's last paint report
+ * must name the layer too (and be later than `since`) before the pixels are read.
+ */
+async function waitForGrid(frame, layer, { tiles = 16, columns = 4, since = 0, timeout = 60_000 } = {}) {
   return waitUntil(
     async () => {
+      const last = (await paints(frame)).at(-1);
+      if (!last || last.layer !== layer || last.t <= since || last.shown !== tiles) return undefined;
       const g = await gridPixels(frame, { columns, tiles });
       return g.title.startsWith(`${layer} `) && g.paintedTiles === tiles ? g : undefined;
     },
@@ -111,7 +120,7 @@ try {
         [
           "clicking it opens a panel painting the 4×4 seed grid of features.0",
           async () => {
-            await menu.getByText("Visualize Feature Maps", { exact: true }).click();
+            await clickMenuItem(page, menu, "Visualize Feature Maps");
             panel = await findWebview(page, "panel");
             layer0 = await waitForGrid(panel, "features.0");
             expect(layer0.title.includes("[1, 64, 98, 98]"), `unexpected layer title "${layer0.title}"`);
@@ -184,18 +193,14 @@ try {
             await page.keyboard.press("Control+D");
             await page.keyboard.press("Control+D");
             await page.keyboard.type("32");
+            const typed = await lastKeyDown(page);
             await page.keyboard.press("Escape");
             const lines = await page.locator(".monaco-editor .view-lines").first().innerText();
             for (const edited of ['"in": 3, "out": 32', '"features": 32}', '"in": 32, "out": 64']) {
               expect(lines.replace(/\u00a0/g, " ").includes(edited), `the editor does not show ${edited}`);
             }
-            const g = await waitUntil(
-              async () => {
-                const s = await gridPixels(side, { columns: 4, tiles: 16 });
-                return s.title.includes("[1, 32, 98, 98]") && s.paintedTiles === 16 ? s : undefined;
-              },
-              { what: "features.0 with 32 channels in the side view" },
-            );
+            const g = await waitForGrid(side, "features.0", { since: typed });
+            expect(g.title.includes("[1, 32, 98, 98]"), `unexpected layer title "${g.title}"`);
             expectRealPicture(g, "side view after the edit");
             await parkMouse(page);
             await page.screenshot({ path: join(SHOTS, "side-view-editing.png") });

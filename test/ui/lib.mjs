@@ -5,7 +5,7 @@
 // A webview is two nested iframes: VS Code's host page (.../webview/browser/pre/index.html) and,
 // inside it, the frame holding our HTML (#app, the .grid-canvas elements). Playwright reaches both
 // through page.frames().
-/* global document, window, performance, location */
+/* global document, window, location */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -43,18 +43,39 @@ export async function waitUntil(probe, { timeout = 30_000, interval = 100, what 
 
 /**
  * Must run before the workbench loads (withWorkbench's beforeNavigate). Records, with a clock
- * shared by all frames (timeOrigin + now), three things the extension itself never exposes:
+ * shared by all frames (timeOrigin + now), what the extension itself never exposes:
  *  - in the main page, the last mouseup and keydown (the user's click or keystroke);
- *  - in every webview host frame, each `painted` message our webview posts. Our HTML calls the
- *    host frame's __vscode_post_message__ synchronously right after putImageData (see
- *    webview-ui/grid.ts paint()), so wrapping that function timestamps the paint itself, not a
- *    polling interval.
+ *  - in every webview host frame (__fmPaints), each message our webview posts: `ready`,
+ *    `getLayer`, `painted`... Our HTML calls the host frame's __vscode_post_message__
+ *    synchronously right after putImageData (webview-ui/grid.ts paint()), so wrapping that
+ *    function timestamps the paint itself, not a polling interval;
+ *  - in every webview host frame (__fmReceived), each message the extension sends (`loaded`,
+ *    `reply`...) as it arrives, just before VS Code forwards it to our frame.
  */
 export async function installProbes(page) {
   await page.addInitScript(() => {
     const now = () => performance.timeOrigin + performance.now();
     if (location.pathname.endsWith("/webview/browser/pre/index.html")) {
       const paints = (window.__fmPaints = []);
+      // VS Code hands the extension's messages to this frame on a MessagePort whose onmessage it sets.
+      const received = (window.__fmReceived = []);
+      const onmessage = Object.getOwnPropertyDescriptor(MessagePort.prototype, "onmessage");
+      Object.defineProperty(MessagePort.prototype, "onmessage", {
+        configurable: true,
+        get() {
+          return onmessage.get.call(this);
+        },
+        set(fn) {
+          onmessage.set.call(this, (e) => {
+            const m = e.data?.channel === "message" ? e.data.args?.message : undefined;
+            if (typeof m?.type === "string") {
+              const first = m.type === "loaded" ? m.model.layers.find((l) => l.id === "features.0") : undefined;
+              received.push({ t: now(), type: m.type, layer: m.body?.layer, channels: first?.shape[1], colormap: m.defaults?.colormap });
+            }
+            return fn.call(this, e);
+          });
+        },
+      });
       let wrapped;
       Object.defineProperty(window, "__vscode_post_message__", {
         configurable: true,
@@ -63,7 +84,9 @@ export async function installProbes(page) {
           wrapped = (command, data) => {
             const m = data?.message;
             if (command === "onmessage" && m?.type === "painted") {
-              paints.push({ t: now(), layer: m.layer, tiles: m.tiles, view: m.view, shown: m.channels.length });
+              paints.push({ t: now(), type: m.type, layer: m.layer, tiles: m.tiles, view: m.view, shown: m.channels.length });
+            } else if (command === "onmessage" && typeof m?.type === "string") {
+              paints.push({ t: now(), type: m.type, layer: m.request?.layer });
             }
             return fn(command, data);
           };
@@ -75,6 +98,25 @@ export async function installProbes(page) {
       window.addEventListener("keydown", (e) => (window.__fmKeyDown = performance.timeOrigin + e.timeStamp), true);
     }
   });
+}
+
+/**
+ * Clicks an entry of an open context menu. The workbench's menu can ignore a click that comes
+ * within moments of it opening (seen here as the entry staying highlighted and the menu open),
+ * so give it a moment, and click again only if the menu is still up.
+ */
+export async function clickMenuItem(page, menu, text) {
+  const item = menu.getByText(text, { exact: true });
+  for (let attempt = 0; ; attempt++) {
+    await sleep(250);
+    await item.click();
+    try {
+      await menu.waitFor({ state: "hidden", timeout: 2000 });
+      return;
+    } catch (e) {
+      if (attempt === 2) throw new Error(`the context menu stayed open after clicking "${text}": ${e.message}`);
+    }
+  }
 }
 
 /** The inner frame of a Feature Maps webview: "panel" or "side", once its #app exists. */
@@ -93,9 +135,14 @@ export async function findWebview(page, which, timeout = 60_000) {
   );
 }
 
-/** Paint records of a webview (see installProbes), from its host frame. */
-export function paints(inner) {
-  return inner.parentFrame().evaluate(() => window.__fmPaints ?? []);
+/** Paint records of a webview (see installProbes), from its host frame; or those of another message `type`. */
+export async function paints(inner, type = "painted") {
+  return (await inner.parentFrame().evaluate(() => window.__fmPaints ?? [])).filter((p) => p.type === type);
+}
+
+/** Messages the extension sent to a webview ({ t, type, layer?, channels?, colormap? }), as they reached it. */
+export async function received(inner, type) {
+  return (await inner.parentFrame().evaluate(() => window.__fmReceived ?? [])).filter((m) => m.type === type);
 }
 
 /** Waits for a paint record after time `since` matching `match`, and returns it. */
@@ -223,5 +270,6 @@ export async function showSideView(page) {
 /** Picks an entry of one of the webview's vscode-single-select controls by clicking, like a user. */
 export async function chooseOption(inner, controlClass, optionText) {
   await inner.locator(`.${controlClass} vscode-single-select`).click();
-  await inner.locator(`.${controlClass} vscode-single-select`).getByText(optionText, { exact: true }).click();
+  // The dropdown's entries live in the element's shadow root (Playwright's CSS sees through it).
+  await inner.locator(`.${controlClass} vscode-single-select li[role="option"]`, { hasText: optionText }).click();
 }
