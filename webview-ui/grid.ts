@@ -266,7 +266,8 @@ export class Grid {
     this.progress.hidden = !missing || this.fetching === undefined;
 
     // While a new layer or setting loads, the old picture stays (dimmed) instead of flashing empty.
-    const waiting = missing !== undefined && this.fetching !== undefined && this.shown !== undefined && this.shown.store !== store;
+    // The fetch may still be waiting for its timer, so "not failed" is the test, not "fetching".
+    const waiting = missing !== undefined && !this.failed && this.shown !== undefined && this.shown.store !== store;
     this.scroller.classList.toggle("pending", waiting);
     if (!waiting) this.paint(s, plan, store, rows.first, to - from, !missing);
     this.placeRing(plan);

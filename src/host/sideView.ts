@@ -30,7 +30,8 @@ export class SideView implements vscode.WebviewViewProvider, vscode.Disposable {
       vscode.window.onDidChangeActiveTextEditor(() => this.follow()),
       vscode.window.tabGroups.onDidChangeTabs(() => this.follow()),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() === this.followed) this.schedule(() => this.show(configDocumentSource(e.document)));
+        // A save fires this too, with no change to the text: nothing to re-run.
+        if (e.contentChanges.length > 0 && e.document.uri.toString() === this.followed) this.schedule(() => this.show(configDocumentSource(e.document)));
       }),
     ];
   }
