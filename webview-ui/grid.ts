@@ -42,7 +42,7 @@ export interface GridEvents {
 /** The host rejects requests for more tiles (src/host/validateMessage.ts). */
 /** Prefetching beyond the window stops here: larger replies make the host and the scrolling stutter. */
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
-/** Key repeat and scrolling produce bursts; only the window where the user stops is fetched. */
+/** Scrolling produces bursts; only the window where the user stops is fetched. */
 const FETCH_DELAY_MS = 30;
 /** Tiles shrink to fit a narrow view, but not below this. */
 const MIN_FIT_TILE = 28;
@@ -310,7 +310,10 @@ export class Grid {
     const f = this.fetching;
     if (this.failed || (f && f.key === store.key && f.start <= missing.start && f.end >= missing.end)) return;
     clearTimeout(this.fetchTimer);
-    this.fetchTimer = setTimeout(() => this.fetchWindow(), FETCH_DELAY_MS);
+    // Scrolling waits for the burst to end; a new layer or setting is fetched at once (a newer
+    // request cancels it if the user keeps going).
+    const delay = this.shown?.store === store ? FETCH_DELAY_MS : 0;
+    this.fetchTimer = setTimeout(() => this.fetchWindow(), delay);
   }
 
   /** Asks for the missing tiles of the current window plus a window's worth of margin for scrolling. */
