@@ -43,11 +43,11 @@ export async function painted(controller: ViewController, layer: string, view?: 
   return until(`a paint of ${layer} (${view})`, controller.onPainted, match);
 }
 
+/** The error of the current or next failed load; a load that succeeds meanwhile (an earlier run) is passed over. */
 export async function loadError(controller: ViewController): Promise<string> {
   if (controller.lastError) return controller.lastError;
-  const result = await until("the view to finish loading", controller.onLoaded, () => true);
-  assert.ok(result instanceof Error, "loading failed");
-  return result.message;
+  const result = await until("a failed load", controller.onLoaded, (r) => r instanceof Error);
+  return (result as Error).message;
 }
 
 /**
