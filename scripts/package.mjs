@@ -26,7 +26,7 @@ const out = resolve(values.out ?? `${pkg.name}-${target}-${pkg.version}.vsix`);
 mkdirSync(dirname(out), { recursive: true });
 execFileSync(
   process.execPath,
-  [join(root, "node_modules/@vscode/vsce/vsce"), "package", "--target", `${platform}-${arch}`, "--ignoreFile", ignoreFile, "--out", out, "--allow-missing-repository"],
+  [join(root, "node_modules/@vscode/vsce/vsce"), "package", "--target", `${platform}-${arch}`, "--ignoreFile", ignoreFile, "--out", out, "--allow-missing-repository", "--no-rewrite-relative-links"],
   { cwd: root, stdio: "inherit" },
 );
 console.log(out);
