@@ -35,10 +35,6 @@ export class BoundedCache<V> {
     return value;
   }
 
-  peek(key: string): Promise<V> | undefined {
-    return this.entries.get(key)?.value;
-  }
-
   clear(): void {
     const values = [...this.entries.values()];
     this.entries.clear();

@@ -2,7 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
 import { buildOnnx, INPUT_NAME } from "./onnxBuild";
-import { type Candidate, inspectOnnx, OnnxModelError } from "./onnxInspect";
+import { type Candidate, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, SEED_PREPROCESSING } from "./preprocess";
 import { readSafetensors } from "./safetensors";
 import { checkWeights, initialWeights, type WeightMap } from "./weights";
@@ -114,4 +114,3 @@ export async function prepareModel(source: ModelSource): Promise<PreparedModel> 
   }
 }
 
-export { OnnxModelError };
