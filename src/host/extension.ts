@@ -68,7 +68,11 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsEngine(e)) engine.configure(engineOptions());
-      if (affectsViews(e)) panels.reloadAll();
+      if (affectsViews(e)) {
+        panels.reloadAll();
+        // The side view shows images through the settings' model too.
+        void sideView.view?.load();
+      }
     }),
   );
 
