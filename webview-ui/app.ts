@@ -130,6 +130,9 @@ export class App {
       case "loaded":
         this.showResult(message);
         break;
+      case "display":
+        this.showDisplay(message);
+        break;
       case "failed":
         this.status.busy(undefined);
         this.status.failed({ message: message.message, hint: message.hint });
@@ -182,6 +185,18 @@ export class App {
       const sameLayer = layer === this.state.layer && !pending?.view;
       this.selectLayer(layer, pending?.view, sameLayer);
     }
+  }
+
+  /** The same result shown differently: the tiles already here stay valid, only the defaults and pins change. */
+  private showDisplay(display: Extract<ToWebview, { type: "display" }>): void {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    this.loaded = { ...loaded, defaults: display.defaults, pinned: display.pinned, stale: false };
+    this.status.busy(undefined);
+    this.status.failed(undefined);
+    this.result.classList.remove("stale");
+    if (display.pinned.join("\u0000") !== loaded.pinned.join("\u0000")) this.layerList.setLayers(loaded.model.layers, display.pinned, this.state.filter);
+    this.refresh();
   }
 
   private selectLayer(id: string, view?: GridView, keepZoom = false): void {

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
 import { ModelRunner, type RunResult } from "./inference";
 import { resizeBilinear } from "./resize";
 import { RequestError, packChannel, packLayer } from "./layerTiles";
-import { type ModelSource, prepareModel } from "./models";
+import { buildReuse, type ModelSource, prepareModel } from "./models";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./preprocess";
 import { type Activation, type ActivationSummary, summarize } from "./stats";
 
@@ -88,6 +88,7 @@ export class Analysis {
 }
 
 const DISPLAY_MAX_SIDE = 512;
+const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 function picture(image: RgbaImage): Picture {
   return { width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength) };
@@ -136,6 +137,9 @@ async function inputKey(input: InputSource): Promise<string> {
 export class FeatureMapsEngine {
   private readonly models: BoundedCache<ModelRunner>;
   private readonly analyses: BoundedCache<Analysis>;
+  /** Decoded images: a model edited in a config runs on the same picture again, and jimp is slow. */
+  private readonly images = new BoundedCache<RgbaImage>(IMAGE_CACHE_BYTES, (image) => image.rgba.byteLength);
+  private readonly builds = buildReuse();
 
   constructor(private readonly options: EngineOptions) {
     this.models = new BoundedCache<ModelRunner>(options.maxSessions ?? 2, () => 1, (runner) => void runner.release());
@@ -150,25 +154,27 @@ export class FeatureMapsEngine {
 
   async open(source: ModelSource): Promise<ModelRunner> {
     const key = await this.modelKey(source);
-    return this.models.get(key, async () => ModelRunner.open(await prepareModel(source), { provider: this.options.provider, threads: this.options.threads }));
+    return this.models.get(key, async () => ModelRunner.open(await prepareModel(source, this.builds), { provider: this.options.provider, threads: this.options.threads }));
   }
 
   async analyze(request: AnalyzeRequest): Promise<Analysis> {
     const runner = await this.open(request.model);
     const preprocessing: Preprocessing = { ...runner.model.defaults, ...request.preprocessing };
     checkPreprocessing(preprocessing);
-    const key = JSON.stringify([runner.model.key, await inputKey(request.input), preprocessingKey(preprocessing)]);
-    return this.analyses.get(key, () => this.compute(key, runner, request.input, preprocessing));
+    const imageKey = await inputKey(request.input);
+    const key = JSON.stringify([runner.model.key, imageKey, preprocessingKey(preprocessing)]);
+    return this.analyses.get(key, () => this.compute(key, imageKey, runner, request.input, preprocessing));
   }
 
-  private async compute(key: string, runner: ModelRunner, input: InputSource, p: Preprocessing): Promise<Analysis> {
+  private async compute(key: string, imageKey: string, runner: ModelRunner, input: InputSource, p: Preprocessing): Promise<Analysis> {
     const { model } = runner;
     let tensor: Float32Array;
     let image: ImageView | undefined;
     let size = { height: p.height, width: p.width };
     if ("image" in input) {
       if (model.inputChannels !== 3) throw new RequestError(`${model.label} takes ${model.inputChannels} input channels; images give 3`);
-      const decoded = await readImage(input.image, this.options.maxMegapixels ?? DEFAULT_MAX_MEGAPIXELS);
+      const file = input.image;
+      const decoded = await this.images.get(imageKey, () => readImage(file, this.options.maxMegapixels ?? DEFAULT_MAX_MEGAPIXELS));
       const { planes } = modelInputBytes(decoded, p);
       tensor = planesToTensor(planes, p);
       image = {
@@ -198,6 +204,7 @@ export class FeatureMapsEngine {
 
   dispose(): void {
     this.analyses.clear();
+    this.images.clear();
     this.models.clear();
   }
 }

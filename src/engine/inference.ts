@@ -14,10 +14,10 @@ export interface RunResult {
   readonly bytes: number;
 }
 
-/** One model's onnxruntime session: a run returns every layer at once. */
 /** A prepared model without its bytes: onnxruntime holds its own copy once the session exists. */
-export type RunnerModel = Omit<PreparedModel, "bytes">;
+export type RunnerModel = Omit<PreparedModel, "bytes" | "releaseBytes">;
 
+/** One model's onnxruntime session: a run returns every layer at once. */
 export class ModelRunner {
   private constructor(
     readonly model: RunnerModel,
@@ -32,8 +32,10 @@ export class ModelRunner {
     } catch (e) {
       const message = String((e as Error).message ?? e).split("\n")[0];
       throw new OnnxModelError(message.startsWith("CUDA") ? message : `${model.label}: onnxruntime cannot load the model (${message})`);
+    } finally {
+      model.releaseBytes();
     }
-    const { bytes: _dropped, ...rest } = model;
+    const { bytes: _dropped, releaseBytes: _released, ...rest } = model;
     return new ModelRunner(rest, opened.session, opened.provider);
   }
 

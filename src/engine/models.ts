@@ -1,11 +1,13 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
-import { buildOnnx, INPUT_NAME } from "./onnxBuild";
+import { onnx } from "onnx-proto";
+import { ModelBytes } from "./modelBytes";
+import { INPUT_NAME, onnxModel } from "./onnxBuild";
 import { type Candidate, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, SEED_PREPROCESSING } from "./preprocess";
 import { readSafetensors } from "./safetensors";
-import { checkWeights, initialWeights, type WeightMap } from "./weights";
+import { checkWeights, DrawnWeights, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 
 /** Where the weights of an architecture come from. */
@@ -29,6 +31,8 @@ export interface PreparedModel {
   readonly key: string;
   readonly label: string;
   readonly bytes: Uint8Array;
+  /** Says the bytes are no longer read (onnxruntime has its own copy): their buffer may be reused. */
+  readonly releaseBytes: () => void;
   readonly inputName: string;
   readonly inputChannels: number;
   readonly defaults: Preprocessing;
@@ -50,8 +54,18 @@ async function fileKey(file: string): Promise<string> {
   }
 }
 
-async function loadWeights(source: WeightsSource, modules: PlannedModule[]): Promise<{ weights: WeightMap; key: string }> {
-  if ("seed" in source) return { weights: initialWeights(modules, source.seed), key: `seed=${source.seed}` };
+/** What a long-lived caller keeps from one model build for the next: an edited config rebuilds it. */
+export interface BuildReuse {
+  readonly drawn: DrawnWeights;
+  readonly bytes: ModelBytes;
+}
+
+export function buildReuse(): BuildReuse {
+  return { drawn: new DrawnWeights(), bytes: new ModelBytes() };
+}
+
+async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<{ weights: WeightMap; key: string }> {
+  if ("seed" in source) return { weights: drawn.draw(modules, source.seed), key: `seed=${source.seed}` };
   const key = await fileKey(source.safetensors);
   const weights = readSafetensors(await fs.readFile(source.safetensors), path.basename(source.safetensors));
   checkWeights(modules, weights);
@@ -68,14 +82,17 @@ async function prepareArchitecture(
   label: string,
   defaults: Preprocessing,
   keyPrefix: string,
+  reuse: BuildReuse,
 ): Promise<PreparedModel> {
   const plan = (h: number, w: number): PlannedModule[] => planArchitecture(architecture, h, w);
   const modules = plan(defaults.height, defaults.width);
-  const { weights, key } = await loadWeights(weightsSource, modules);
+  const { weights, key } = await loadWeights(weightsSource, modules, reuse.drawn);
+  const encoded = reuse.bytes.encode((writer) => onnx.ModelProto.encode(onnxModel(modules, weights, architecture.inputChannels), writer));
   return {
     key: `${keyPrefix}:${key}`,
     label: `${label} (${weightsLabel(weightsSource)})`,
-    bytes: buildOnnx(modules, weights, architecture.inputChannels),
+    bytes: encoded.bytes,
+    releaseBytes: encoded.release,
     inputName: INPUT_NAME,
     inputChannels: architecture.inputChannels,
     defaults,
@@ -87,13 +104,13 @@ async function prepareArchitecture(
 
 const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, channelOrder: "rgb", scale: 1 / 255 };
 
-export async function prepareModel(source: ModelSource): Promise<PreparedModel> {
+export async function prepareModel(source: ModelSource, reuse = buildReuse()): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
-      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, "builtin");
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, "builtin", reuse);
     case "architecture": {
       const arch = JSON.stringify(source.architecture);
-      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, `arch:${arch}`);
+      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, `arch:${arch}`, reuse);
     }
     case "onnx": {
       const key = await fileKey(source.path);
@@ -103,6 +120,7 @@ export async function prepareModel(source: ModelSource): Promise<PreparedModel> 
         key: `onnx:${key}`,
         label: path.basename(source.path),
         bytes: inspected.bytes,
+        releaseBytes: () => undefined,
         inputName: inspected.inputName,
         inputChannels: inspected.inputChannels,
         defaults: { ...DEFAULT_ONNX_PREPROCESSING, height: size.height, width: size.width },

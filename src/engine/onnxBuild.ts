@@ -125,8 +125,8 @@ function floatValueInfo(name: string, dims: ReadonlyArray<number | string>): onn
   };
 }
 
-/** The whole model as ONNX bytes; height and width stay symbolic so any input size runs. */
-export function buildOnnx(modules: readonly PlannedModule[], weights: WeightMap, inputChannels: number): Uint8Array {
+/** The whole model as an ONNX message; height and width stay symbolic so any input size runs. */
+export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap, inputChannels: number): onnx.ModelProto {
   const nodes: onnx.INodeProto[] = [];
   const initializers: onnx.ITensorProto[] = [];
   let current = INPUT_NAME;
@@ -136,7 +136,7 @@ export function buildOnnx(modules: readonly PlannedModule[], weights: WeightMap,
     initializers.push(...emitted.initializers);
     current = module.id;
   }
-  const model = onnx.ModelProto.create({
+  return onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: "", version: OPSET }],
     producerName: "feature-maps",
@@ -148,5 +148,4 @@ export function buildOnnx(modules: readonly PlannedModule[], weights: WeightMap,
       output: modules.map((m) => ({ name: m.id, type: { tensorType: { elemType: FLOAT } } })),
     },
   });
-  return onnx.ModelProto.encode(model).finish();
 }

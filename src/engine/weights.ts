@@ -52,10 +52,23 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** PyTorch's default initialisation, drawn from our seeded generator (not torch's own stream). */
-export function initialWeights(modules: readonly PlannedModule[], seed: number): Map<string, Tensor> {
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * PyTorch's default initialisation, drawn from our seeded generator (not torch's own stream).
+ * A parameter's values depend only on the seed, its key and its shape, so tensors of `reuse`
+ * (drawn with the same seed) that match key and shape are taken as they are.
+ */
+export function initialWeights(modules: readonly PlannedModule[], seed: number, reuse?: WeightMap): Map<string, Tensor> {
   const weights = new Map<string, Tensor>();
   for (const param of modules.flatMap(moduleParameters)) {
+    const old = reuse?.get(param.key);
+    if (old && sameShape(old.shape, param.shape)) {
+      weights.set(param.key, old);
+      continue;
+    }
     const data = new Float32Array(sizeOf(param.shape));
     if ("fill" in param.init) {
       data.fill(param.init.fill);
@@ -65,6 +78,20 @@ export function initialWeights(modules: readonly PlannedModule[], seed: number):
     weights.set(param.key, { shape: param.shape, data });
   }
   return weights;
+}
+
+/**
+ * The initial weights of the last model built. Editing one layer of a config then redraws only
+ * that layer's tensors: drawing all of the built-in model's 15 M values costs 200 ms here.
+ */
+export class DrawnWeights {
+  private last?: { readonly seed: number; readonly weights: WeightMap };
+
+  draw(modules: readonly PlannedModule[], seed: number): WeightMap {
+    const weights = initialWeights(modules, seed, this.last?.seed === seed ? this.last.weights : undefined);
+    this.last = { seed, weights };
+    return weights;
+  }
 }
 
 export class WeightsMismatchError extends Error {

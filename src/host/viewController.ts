@@ -36,6 +36,22 @@ export interface ViewSource {
   readonly scope?: vscode.Uri;
 }
 
+function targetOrUndefined(source: ViewSource): ViewTarget | undefined {
+  try {
+    return source.target();
+  } catch {
+    return undefined;
+  }
+}
+
+function displayOf(source: ViewSource, target: ViewTarget): DisplayDefaults {
+  return { ...displayDefaults(source.scope), ...target.display };
+}
+
+function sameAnalysis(a: AnalyzeRequest, b: AnalyzeRequest): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
 const PROGRESS_DELAY_MS = 300;
 
@@ -72,10 +88,23 @@ export class ViewController implements vscode.Disposable {
     this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter);
   }
 
+  /**
+   * Shows a new source. When it asks for the analysis already shown (a config edit of colours or
+   * pinned layers), only the display changes: re-running and re-sending the result would make
+   * every such keystroke cost a model run.
+   */
   setSource(source: ViewSource): void {
     this.source = source;
     this.hint = undefined;
-    void this.load();
+    const current = this.current;
+    const target = current && targetOrUndefined(source);
+    if (!current || !target || !sameAnalysis(target.analyze, current.request)) {
+      void this.load();
+      return;
+    }
+    this.generation++;
+    this.lastError = undefined;
+    this.post({ type: "display", defaults: displayOf(source, target), pinned: target.pinned ?? [] });
   }
 
 
@@ -118,7 +147,7 @@ export class ViewController implements vscode.Disposable {
       type: "loaded",
       model: result.model,
       image,
-      defaults: { ...displayDefaults(source.scope), ...target.display },
+      defaults: displayOf(source, target),
       pinned: target.pinned ?? [],
       stale: false,
     });

@@ -191,6 +191,8 @@ export type ToWebview =
       /** True while a newer input is invalid and this result is kept from before. */
       readonly stale: boolean;
     }
+  /** A newer input changed only how the result is shown (a config's display or pinned layers): nothing re-runs. */
+  | { readonly type: "display"; readonly defaults: DisplayDefaults; readonly pinned: readonly string[] }
   | { readonly type: "failed"; readonly message: string; readonly hint?: string; readonly keepResult: boolean }
   | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
   | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView }

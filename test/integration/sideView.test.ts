@@ -73,6 +73,35 @@ describe("side panel while editing a model config", () => {
     assert.deepStrictEqual([...paint.channels], paint.channels.map((_, i) => i), "index order from channel 0");
   });
 
+  it("repaints a colormap edit from the tiles it has, without running the model again", async () => {
+    const view = await sideView();
+    // An earlier test may have left another config's result on screen; wait for this one's.
+    const ours = (): boolean => {
+      const model = view.analysis?.model;
+      return model?.kind === "architecture" && model.label === path.basename(config.fsPath);
+    };
+    if (!ours()) await until("this config's result", view.onLoaded, ours);
+    await painted(view, "features.0");
+    const before = await view.snapshot();
+    assert.strictEqual(before.layout.colormap, "viridis");
+    let runs = 0;
+    const counting = view.onLoaded(() => runs++);
+    try {
+      await replaceIn(document, '"colormap": "viridis"', '"colormap": "magma"');
+      let after = await view.snapshot();
+      for (let i = 0; i < 100 && after.layout.colormap !== "magma"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await view.snapshot();
+      }
+      assert.strictEqual(after.layout.colormap, "magma");
+      assert.deepStrictEqual(after.layout.channels, before.layout.channels);
+      assert.notDeepStrictEqual(after.picture.rgba, before.picture.rgba, "the pixels changed colour");
+      assert.strictEqual(runs, 0, "no new analysis was loaded");
+    } finally {
+      counting.dispose();
+    }
+  });
+
   it("keeps the last result and shows a diagnostic while the JSON is broken", async () => {
     const view = await sideView();
     await painted(view, "features.0");

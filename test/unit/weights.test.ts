@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { planArchitecture } from "../../src/engine/architecture";
 import { readSafetensors, writeSafetensors } from "../../src/engine/safetensors";
-import { checkWeights, initialWeights, type Tensor, WeightsMismatchError } from "../../src/engine/weights";
+import type { Architecture } from "../../src/engine/architecture";
+import { checkWeights, DrawnWeights, initialWeights, type Tensor, WeightsMismatchError } from "../../src/engine/weights";
 import { xaiArchitecture } from "../../src/engine/xaiArchitecture";
 
 const plan = planArchitecture(xaiArchitecture(), 100, 100);
@@ -45,6 +46,47 @@ describe("seeded PyTorch-default initialisation", () => {
     const other = initialWeights(plan, 1).get("features.0.weight")!.data;
     assert.deepEqual(again, w0.get("features.0.weight")!.data);
     assert.notDeepEqual(other, again);
+  });
+});
+
+describe("redrawing the weights of an edited architecture", () => {
+  /** The seed model with features.0 narrowed to `width` channels (and the layers that read it). */
+  function narrowed(width: number): Architecture {
+    const arch = xaiArchitecture();
+    const steps = arch.steps.map((step) => {
+      if (!("group" in step) || step.group !== "features") return step;
+      const modules = step.modules.map((m, i) => {
+        if (i === 0 && m.type === "conv2d") return { ...m, out: width };
+        if (i === 1 && m.type === "batchnorm2d") return { ...m, features: width };
+        if (i === 4 && m.type === "conv2d") return { ...m, in: width };
+        return m;
+      });
+      return { ...step, modules };
+    });
+    return { ...arch, steps };
+  }
+
+  it("keeps the tensors whose key and shape are unchanged and draws the others as a fresh draw would", () => {
+    const drawn = new DrawnWeights();
+    const before = drawn.draw(plan, 0);
+    const edited = planArchitecture(narrowed(32), 100, 100);
+    const after = drawn.draw(edited, 0);
+    const fresh = initialWeights(edited, 0);
+    assert.ok(before.get("features.8.weight"));
+    assert.equal(after.get("features.8.weight"), before.get("features.8.weight"), "an untouched conv is reused as it is");
+    assert.notEqual(after.get("features.0.weight"), before.get("features.0.weight"));
+    assert.deepEqual(after.get("features.0.weight")?.shape, [32, 3, 3, 3]);
+    assert.deepEqual(after.get("features.4.weight")?.shape, [64, 32, 3, 3]);
+    for (const [key, t] of fresh) assert.deepEqual(after.get(key)?.data, t.data, key);
+  });
+
+  it("draws everything anew for another seed", () => {
+    const drawn = new DrawnWeights();
+    const seed0 = drawn.draw(plan, 0);
+    const seed1 = drawn.draw(plan, 1);
+    assert.ok(seed0.get("features.8.weight"));
+    assert.notEqual(seed1.get("features.8.weight"), seed0.get("features.8.weight"));
+    assert.deepEqual(seed1.get("features.8.weight")?.data, initialWeights(plan, 1).get("features.8.weight")?.data);
   });
 });
 
