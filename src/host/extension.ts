@@ -3,6 +3,7 @@ import { EngineClient } from "../engine/process/engineClient";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
+import { markUsed, preload } from "./preload";
 import { affectsEngine, affectsViews, engineOptions } from "./settings";
 import { ProviderStatus } from "./statusBar";
 import { chooseConfig } from "./configChoice";
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     const config = await chooseConfig(context.workspaceState, images[0]);
     // null: the user dismissed the model choice.
     if (config === null) return;
+    markUsed(context.workspaceState);
     for (const image of images) panels.show(image, config);
   };
 
@@ -75,6 +77,8 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
       }
     }),
   );
+
+  void preload(context, engine, (line) => log.info(line));
 
   // `npm start` (and scripts) name an image to show as soon as the window is up.
   const demo = process.env.FEATURE_MAPS_OPEN;

@@ -54,6 +54,7 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
     const key = image.toString();
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, this.title(image), key);
     const controller = new ViewController(panel.webview, this.engine, imageSource(image, config));
+    controller.start();
     const open = { panel, controller };
     this.panels.set(key, open);
     // The image changing on disk re-runs the model.

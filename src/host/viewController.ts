@@ -72,7 +72,9 @@ export class ViewController implements vscode.Disposable {
   private readonly snapshots = new Map<RequestId, (s: Snapshot) => void>();
   private nextSnapshotId = 1;
   private generation = 0;
-  private current?: { request: AnalyzeRequest; result: AnalyzeResult };
+  private current?: { readonly request: AnalyzeRequest; readonly result: AnalyzeResult; readonly display: DisplayDefaults; readonly pinned: readonly string[] };
+  /** An analysis started before the webview could ask (see start): the first load takes it. */
+  private early?: { readonly key: string; readonly work: Promise<AnalyzeResult> };
   /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
   private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
@@ -104,9 +106,22 @@ export class ViewController implements vscode.Disposable {
     }
     this.generation++;
     this.lastError = undefined;
-    this.post({ type: "display", defaults: displayOf(source, target), pinned: target.pinned ?? [] });
+    this.current = { ...current, display: displayOf(source, target), pinned: target.pinned ?? [] };
+    this.post({ type: "display", defaults: this.current.display, pinned: this.current.pinned });
   }
 
+  /**
+   * Starts the analysis now, while VS Code creates the webview: that takes a second or more in
+   * the web workbench, and the model can run meanwhile instead of after the webview's `ready`.
+   */
+  start(): void {
+    const target = this.source && targetOrUndefined(this.source);
+    if (!target) return;
+    const work = this.engine.call({ op: "analyze", analyze: target.analyze });
+    // Errors surface when load() takes the work over.
+    work.catch(() => undefined);
+    this.early = { key: JSON.stringify(target.analyze), work };
+  }
 
   private post(message: ToWebview): void {
     void this.webview.postMessage(message);
@@ -126,7 +141,9 @@ export class ViewController implements vscode.Disposable {
       return;
     }
     const request = target.analyze;
-    const work = this.engine.call({ op: "analyze", analyze: request });
+    const early = this.early;
+    this.early = undefined;
+    const work = early?.key === JSON.stringify(request) ? early.work : this.engine.call({ op: "analyze", analyze: request });
     let result: AnalyzeResult;
     try {
       result = await this.withProgress(work, source.title);
@@ -140,18 +157,18 @@ export class ViewController implements vscode.Disposable {
       this.fail(new Error("The analysis returned no image."));
       return;
     }
-    this.current = { request, result };
+    this.current = { request, result, display: displayOf(source, target), pinned: target.pinned ?? [] };
     this.lastError = undefined;
     this.provider = result.model.provider;
-    this.post({
-      type: "loaded",
-      model: result.model,
-      image,
-      defaults: displayOf(source, target),
-      pinned: target.pinned ?? [],
-      stale: false,
-    });
+    this.postCurrent();
     this.loadedEmitter.fire(result);
+  }
+
+  private postCurrent(): void {
+    const image = this.current?.result.image;
+    if (!this.current || !image) return;
+    const { result, display, pinned } = this.current;
+    this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, stale: false });
   }
 
   /** Shows a message instead of a model, with an optional button that runs a command. */
@@ -197,6 +214,12 @@ export class ViewController implements vscode.Disposable {
       case "ready":
         if (this.hint) {
           this.post(this.hint.message);
+          return;
+        }
+        // A webview made anew (shown again after being hidden) gets the result it had: anything
+        // that would change it (the file, the settings) has re-run the model meanwhile.
+        if (this.current && this.lastError === undefined) {
+          this.postCurrent();
           return;
         }
         return this.load();
