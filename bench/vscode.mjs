@@ -102,7 +102,8 @@ async function coldRuns(preload) {
   for (let i = 0; i < COLD; i++) {
     const ws = tempWorkspace();
     const settingsFile = join(ws.dir, ".vscode/settings.json");
-    writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(readFileSync(settingsFile, "utf8")), "featureMaps.preload": preload }, null, 2));
+    // settings.json has comments (JSONC): add the key after its opening brace.
+    writeFileSync(settingsFile, readFileSync(settingsFile, "utf8").replace("{", `{\n  "featureMaps.preload": "${preload}",`));
     try {
       await workbench(ws.dir, async (page) => {
         // Wait until the menu is complete, then let the window go idle, as a user would.
@@ -291,7 +292,8 @@ async function sideView(page) {
     // The host posts `busy` as it starts a run, i.e. once the debounce has passed.
     const busy = (await received(side, "busy")).filter((e) => e.t > key && e.t < arrived.t).at(-1);
     await settle(side);
-    const parts = busy ? [busy.t - key, arrived.t - busy.t, paint.t - arrived.t] : [arrived.t - key, paint.t - arrived.t];
+    // A display change runs nothing; a `busy` before it is a half-typed value that failed.
+    const parts = type === "loaded" ? [busy.t - key, arrived.t - busy.t, paint.t - arrived.t] : [arrived.t - key, paint.t - arrived.t];
     return { total: paint.t - key, parts };
   }
   /**
@@ -314,8 +316,7 @@ async function sideView(page) {
   ];
   const reportTimed = (label, runs, target, notes) => {
     report(`(d) keystroke → side view repainted, ${label}`, runs.map((r) => r.total), target, "includes the 100 ms debounce");
-    const parts = runs[0].parts.length === PARTS.length ? PARTS : DISPLAY_PARTS;
-    parts.forEach(([part, note], i) => report(`(d)   ${label}: ${part}`, runs.map((r) => r.parts[i]), "", notes[i] ?? note));
+    (runs[0].parts.length === PARTS.length ? PARTS : DISPLAY_PARTS).forEach(([part, note], i) => report(`(d)   ${label}: ${part}`, runs.map((r) => r.parts[i]), "", notes[i] ?? note));
   };
 
   // A rebuild: the first conv's width, with its BatchNorm and the next conv's input (three numbers

@@ -45,6 +45,24 @@ describe("Visualize Feature Maps panel", () => {
     await assertTileShows(controller, 0, await referenceChannel("features.30"), 12, 12);
   });
 
+  it("a panel shown again after being hidden repaints its result without running the model again", async () => {
+    const fm = await api();
+    const controller = fm.visualize(cat);
+    await painted(controller, "features.0");
+    let runs = 0;
+    const counting = controller.onLoaded(() => runs++);
+    try {
+      // Another editor in the panel's group hides it: without retainContextWhenHidden its webview is discarded.
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: "plaintext" }), { viewColumn: vscode.ViewColumn.Active });
+      const repainted = until("the re-created webview's paint", controller.onPainted, (p) => p.layer === "features.0");
+      fm.visualize(cat);
+      await repainted;
+      assert.strictEqual(runs, 0, "the result was posted again, not recomputed");
+    } finally {
+      counting.dispose();
+    }
+  });
+
   it("palette and image tab: the command without arguments takes the active image tab", async () => {
     const fm = await api();
     const photo = workspaceFile("grace_hopper.jpg");
