@@ -105,7 +105,9 @@ export class LayerList {
     if (!option || !layer) return;
     option.setAttribute("aria-selected", "true");
     this.list.setAttribute("aria-activedescendant", option.id);
-    option.scrollIntoView({ block: "nearest" });
+    // Scrolling now would force a layout of the whole view before the grid has asked for its
+    // tiles (60 ms on a new result); with the next frame the layout is due anyway.
+    requestAnimationFrame(() => option.scrollIntoView({ block: "nearest" }));
     this.summary.replaceChildren(
       codicon(KIND_ICONS[layer.kind], `kind kind-${layer.kind}`),
       el("span", { class: "layer-name", text: layer.name }),
