@@ -36,13 +36,12 @@ const PREFETCH_IDLE_MS = 400;
  */
 const CACHE_BYTES = 96 * 1024 * 1024;
 /**
- * How far prefetching reaches, in the bytes of the layers' opening windows nearest first: every
- * seed figure of a small model, a few neighbours' "all" views of a large one. Each request costs
- * the host and the inference process some work, even in the background.
+ * How many layers around the current one are prefetched: the next steps through the list. Every
+ * request costs the host and the inference process some work even in the background, and in VS
+ * Code for the Web a burst of some fifty of them (every layer of the built-in model) delayed the
+ * next webview's start by up to 30 s.
  */
-const PREFETCH_REACH_BYTES = 4 * 1024 * 1024;
-/** Measures a layer's opening window. */
-const EMPTY = new TileStore("");
+const PREFETCH_LAYERS = 4;
 
 /** What the grid shows now; hit tests and snapshots use it rather than settings still loading. */
 interface Shown {
@@ -377,20 +376,18 @@ export class Grid {
   private prefetchNext(): void {
     const s = this.settings;
     const view = this.viewport;
-    if (!s || !view || this.fetching || this.failed || document.visibilityState !== "visible") return;
+    // Only in the view the user works in: a visible side view or panel beside it stays quiet.
+    if (!s || !view || this.fetching || this.failed || !document.hasFocus()) return;
     if (performance.now() < this.quietAt) return this.prefetchSoon();
     const layers = this.layerOrder();
     // Another layer opens scrolled to its top.
     const opening = { ...view, top: view.top - view.scrollTop };
-    let reach = 0;
-    for (const layer of nearestFirst(layers, layers.findIndex((l) => l.id === s.layer.id))) {
+    const nearest = nearestFirst(layers, layers.findIndex((l) => l.id === s.layer.id)).slice(0, PREFETCH_LAYERS);
+    for (const layer of nearest) {
       const settings = { ...s, layer };
-      const plan = planGrid(settings, view.width);
-      const whole = windowFetch(plan, opening, EMPTY);
-      reach += whole ? replyBytes(plan, whole) : 0;
-      if (reach > PREFETCH_REACH_BYTES) return;
       const key = dataKey(settings);
       const store = this.cache.peek(key) ?? new TileStore(key);
+      const plan = planGrid(settings, view.width);
       const range = windowFetch(plan, opening, store);
       if (!range || this.unavailable.has(key)) continue;
       if (this.cache.total + replyBytes(plan, range) > CACHE_BYTES) return;
