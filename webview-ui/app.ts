@@ -23,6 +23,9 @@ type Loaded = Extract<ToWebview, { type: "loaded" }>;
 const FALLBACK_COLORMAP: ColormapName = "viridis";
 const FALLBACK_NORMALIZE: NormalizeMode = "channel";
 
+/** How long scrolling must stop before its position is saved: saving posts to VS Code, too much for every frame. */
+const SAVE_DELAY_MS = 200;
+
 const RANGE_CAPTIONS: Record<NormalizeMode, string> = {
   channel: "channel range",
   layer: "layer range",
@@ -41,6 +44,7 @@ export class App {
   /** A selectLayer that arrived before the model it names. */
   private pendingSelect: { layer: string; view?: GridView } | undefined;
   private active: ActiveTile | undefined;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly requests: Requests;
   private readonly values: ChannelValues;
@@ -76,7 +80,7 @@ export class App {
     this.controls = new Controls((change) => this.changeDisplay(change));
     this.exportButtons = new ExportButtons(this.requests);
     this.readout = new HoverReadout(this.values);
-    this.grid = new Grid(this.requests, {
+    this.grid = new Grid(this.requests, () => this.layerList.order, {
       painted: (layer, channels, tiles, view) => host.post({ type: "painted", layer, channels, tiles, view }),
       stats: (stats) => {
         this.statsLine.textContent = stats ? layerStatsText(stats) : "";
@@ -88,7 +92,7 @@ export class App {
       },
       hover: (point) => (point ? this.readout.show(point) : this.readout.hide()),
       zoom: (channel) => this.openZoom(channel),
-      scrolled: (scrollTop) => this.save({ scrollTop }),
+      scrolled: (scrollTop) => this.saveSoon({ scrollTop }),
     });
     this.zoom = new ZoomView(this.values, {
       close: () => this.closeZoom(true),
@@ -177,8 +181,8 @@ export class App {
     if (!layer) return;
     if (restoring) {
       this.layerList.select(layer);
-      this.refresh();
       this.grid.restoreScroll(this.state.scrollTop);
+      this.refresh();
       if (this.state.zoom !== undefined) this.openZoom(this.state.zoom);
     } else {
       // A new result for the layer already shown keeps the zoom on the same channel.
@@ -303,7 +307,16 @@ export class App {
   }
 
   private save(change: Partial<ViewState>): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     this.state = { ...this.state, ...change };
     this.host.saveState(this.state);
+  }
+
+  /** For changes that come in every frame (scrolling): VS Code gets the state once they stop. */
+  private saveSoon(change: Partial<ViewState>): void {
+    this.state = { ...this.state, ...change };
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.save({}), SAVE_DELAY_MS);
   }
 }

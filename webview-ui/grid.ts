@@ -1,27 +1,14 @@
 import { type ColormapName, colormapLut } from "../src/shared/colormaps";
-import type { NormalizeMode } from "../src/shared/normalize";
-import { SEED_GRID, seedPresetChannels } from "../src/shared/presets";
-import { type ChannelOrder, type GridLayoutInfo, type GridView, type LayerInfo, type LayerStats, MAX_TILES_PER_REQUEST, type Picture } from "../src/shared/protocol";
-import { geometry } from "../src/shared/geometry";
+import type { GridLayoutInfo, GridView, LayerInfo, LayerStats, Picture } from "../src/shared/protocol";
 import { codicon, el } from "./dom";
 import { GridBands } from "./gridBands";
 import { GridLabels } from "./gridLabels";
+import { type GridSettings, type Plan, type Range, type Viewport, bandRows, dataKey, layerRequest, nearestFirst, planGrid, replyBytes, rowRange, windowFetch, windowRows } from "./gridPlan";
+import { Lru } from "./lru";
 import type { Requests } from "./requests";
-import { GAP, type GridLayout, type Size, gridLayout, pictureSize, sourceCoordinate, tilePictureSize } from "./tileGeometry";
+import { GAP, type GridLayout, type Size, pictureSize, sourceCoordinate } from "./tileGeometry";
 import { type Tile, TileStore } from "./tileStore";
 import type { HoverPoint } from "./tooltip";
-
-export interface GridSettings {
-  readonly layer: LayerInfo;
-  readonly view: GridView;
-  readonly normalize: NormalizeMode;
-  readonly clipPercent: number;
-  readonly order: ChannelOrder;
-  readonly colormap: ColormapName;
-  readonly tileSize: number;
-  /** Bumped by the app whenever the host loads a new result: tiles from before mean nothing then. */
-  readonly generation: number;
-}
 
 export interface ActiveTile {
   readonly channel: number;
@@ -39,25 +26,22 @@ export interface GridEvents {
   scrolled(scrollTop: number): void;
 }
 
-/** The host rejects requests for more tiles (src/host/validateMessage.ts). */
-/** Prefetching beyond the window stops here: larger replies make the host and the scrolling stutter. */
-const MAX_REPLY_BYTES = 16 * 1024 * 1024;
 /** Scrolling produces bursts; only the window where the user stops is fetched. */
 const FETCH_DELAY_MS = 30;
-/** Tiles shrink to fit a narrow view, but not below this. */
-const MIN_FIT_TILE = 28;
-/** How much larger than a grid tile a layer's only map may be drawn. */
-const SINGLE_MAP_SCALE = 4;
-
-/** The part of the layer the settings ask for, laid out for the current width. */
-interface Plan {
-  readonly map: Size;
-  readonly count: number;
-  /** The seed preset's channels, sent explicitly; undefined in the "all" view. */
-  readonly seed: readonly number[] | undefined;
-  readonly layout: GridLayout;
-  readonly rows: number;
-}
+/** Other layers are fetched in the background only once the user has left the grid alone this long. */
+const PREFETCH_IDLE_MS = 400;
+/**
+ * Tiles kept across layers and settings, so going back to a layer paints it at once. Prefetching
+ * stops rather than push anything out.
+ */
+const CACHE_BYTES = 96 * 1024 * 1024;
+/**
+ * How many layers around the current one are prefetched: the next steps through the list. Every
+ * request costs the host and the inference process some work even in the background, and in VS
+ * Code for the Web a burst of some fifty of them (every layer of the built-in model) delayed the
+ * next webview's start by up to 30 s.
+ */
+const PREFETCH_LAYERS = 4;
 
 /** What the grid shows now; hit tests and snapshots use it rather than settings still loading. */
 interface Shown {
@@ -74,20 +58,27 @@ interface Shown {
   readonly tiles: readonly (Tile | undefined)[];
 }
 
-interface Fetch {
+interface Fetch extends Range {
   readonly key: string;
-  readonly start: number;
-  readonly end: number;
 }
 
-function dataKey(s: GridSettings): string {
-  // Colormap and tile size are absent on purpose: changing them repaints from the same bytes.
-  return [s.generation, s.layer.id, s.view, s.normalize, s.clipPercent, s.view === "all" ? s.order : ""].join("\u0000");
+/** The content box plus the scroll position it was read at. */
+interface Content extends Viewport {
+  readonly scrollTop: number;
+}
+
+interface Padding {
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+  readonly left: number;
 }
 
 /**
  * The channel grid: canvases covering only the rows in view (the "all" view of a 2048-channel
  * layer never holds more than a few screenfuls of tiles), labels and focus ring as DOM on top.
+ * Tiles stay cached per layer and settings, and while the user is idle the layers next to the
+ * current one are fetched in the background, so stepping through the layer list paints at once.
  */
 export class Grid {
   readonly element: HTMLElement;
@@ -99,12 +90,19 @@ export class Grid {
   private readonly progress = el("vscode-progress-bar", { class: "grid-progress", attrs: { indeterminate: "" } });
   private readonly message = el("div", { class: "grid-message", attrs: { role: "alert" } });
   private readonly announcer = el("div", { class: "visually-hidden", attrs: { "aria-live": "polite" } });
+  private readonly cache = new Lru<string, TileStore>(CACHE_BYTES, (store) => store.bytes);
+  /** Layers whose prefetch failed: the user sees the error only by going there. */
+  private readonly unavailable = new Set<string>();
 
   private settings: GridSettings | undefined;
   private store: TileStore | undefined;
   private shown: Shown | undefined;
+  /** The one layer request in flight, the user's or a prefetch: a newer one cancels it (src/host/viewController.ts). */
   private fetching: Fetch | undefined;
   private fetchTimer: ReturnType<typeof setTimeout> | undefined;
+  private prefetchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until then the user counts as busy with the grid, and nothing is prefetched. */
+  private quietAt = 0;
   /** Set after an error reply, so repaints do not hammer the host with the same failing request. */
   private failed = false;
   private frame = 0;
@@ -112,9 +110,17 @@ export class Grid {
   private hovered: number | undefined;
   private restoreTop: number | undefined;
   private reportedTop = -1;
+  private reportedActive = "";
+  private ringPlace = "";
+  private sizerSize = "";
+  /** Read once: reading computed styles in every scroll frame forces a style recalculation. */
+  private padding: Padding | undefined;
+  private viewport: Content | undefined;
 
   constructor(
     private readonly requests: Requests,
+    /** The layers in the order of the layer list: prefetching goes to the nearest first. */
+    private readonly layerOrder: () => readonly LayerInfo[],
     private readonly events: GridEvents,
   ) {
     this.scroller = el("div", { class: "grid-scroller", attrs: { tabindex: "0", role: "group" } }, this.sizer);
@@ -123,34 +129,52 @@ export class Grid {
     this.message.hidden = true;
     this.element = el("div", { class: "grid-panel" }, this.progress, this.message, this.scroller, this.announcer);
 
-    this.scroller.addEventListener("scroll", () => this.schedule());
-    this.scroller.addEventListener("keydown", (e) => this.onKey(e));
+    this.scroller.addEventListener("scroll", () => {
+      this.touched();
+      this.schedule();
+    });
+    this.scroller.addEventListener("keydown", (e) => {
+      this.touched();
+      this.onKey(e);
+    });
     this.scroller.addEventListener("focus", () => this.schedule());
     this.scroller.addEventListener("blur", () => this.schedule());
     this.bands.element.addEventListener("mousemove", (e) => this.onPointer(e));
     this.bands.element.addEventListener("mouseleave", () => this.onPointer(undefined));
     this.bands.element.addEventListener("click", (e) => this.onClick(e));
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    new ResizeObserver(() => {
+      // The narrow layout has its own padding.
+      this.padding = undefined;
+      this.schedule();
+    }).observe(this.scroller);
   }
 
   update(settings: GridSettings): void {
+    this.touched();
+    if (this.settings && this.settings.generation !== settings.generation) {
+      this.cache.clear();
+      this.unavailable.clear();
+    }
     const key = dataKey(settings);
     if (this.store?.key !== key) {
       if (this.settings?.layer.id !== settings.layer.id || this.settings.view !== settings.view) {
         this.focus = 0;
         this.scroller.scrollTop = 0;
       }
-      this.store = new TileStore(key);
+      this.store = this.cache.get(key) ?? new TileStore(key);
+      this.cache.set(key, this.store);
       this.failed = false;
       this.showMessage(undefined);
-      this.events.stats(undefined);
+      this.events.stats(this.store.stats);
     }
     this.settings = settings;
     this.scroller.setAttribute("aria-label", `Channels of ${settings.layer.name}`);
-    this.schedule();
+    // Now rather than in the next frame: tiles at hand are painted before the keystroke's handler
+    // returns, and missing ones are asked for without waiting.
+    this.render();
   }
 
-  /** Scrolls to a saved position once the layer's grid has its height. */
+  /** Scrolls to a saved position once the layer's grid has its height: call before the update that shows the layer. */
   restoreScroll(top: number): void {
     this.restoreTop = top;
     this.schedule();
@@ -195,95 +219,98 @@ export class Grid {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.render());
   }
 
+  /** The user did something: background fetching waits until they have been idle a while. */
+  private touched(): void {
+    this.quietAt = performance.now() + PREFETCH_IDLE_MS;
+  }
+
   private plan(): Plan | undefined {
-    const s = this.settings;
-    if (!s) return undefined;
-    const g = geometry(s.layer.shape);
-    const map = { width: g.width, height: g.height };
-    const seed = s.view === "seed" ? seedPresetChannels(g.channels) : undefined;
-    const count = seed ? seed.length : g.channels;
-    const available = Math.max(1, this.content().width);
-    // A layer with a single map (a linear layer's output) may use the room a grid row would.
-    const target = count === 1 ? Math.max(s.tileSize, Math.min(available, SINGLE_MAP_SCALE * s.tileSize)) : s.tileSize;
-    const tile = tilePictureSize(map, target);
-    // The seed figure keeps its 4 columns: in a narrow view its tiles shrink instead.
-    const columns = seed ? Math.max(1, Math.min(SEED_GRID.columns, count)) : Math.max(1, Math.floor((available + GAP) / (tile.width + GAP)));
-    const fit = Math.max(MIN_FIT_TILE, Math.floor((available - GAP * (columns - 1)) / columns));
-    const layout = gridLayout(columns, tile.width <= fit ? tile : tilePictureSize(map, fit, true));
-    return { map, count, seed, layout, rows: Math.ceil(count / layout.columns) };
+    return this.settings && planGrid(this.settings, this.content().width);
   }
 
   /** The scroller's visible content box, in the sizer's coordinates. */
-  private content(): { top: number; width: number; height: number } {
-    const style = getComputedStyle(this.scroller);
-    const px = (v: string): number => parseFloat(v) || 0;
+  private content(): Content {
+    if (!this.padding) {
+      const style = getComputedStyle(this.scroller);
+      const px = (v: string): number => parseFloat(v) || 0;
+      this.padding = { top: px(style.paddingTop), right: px(style.paddingRight), bottom: px(style.paddingBottom), left: px(style.paddingLeft) };
+    }
+    const { top, right, bottom, left } = this.padding;
+    const scrollTop = this.scroller.scrollTop;
     return {
-      top: this.scroller.scrollTop - px(style.paddingTop),
-      width: this.scroller.clientWidth - px(style.paddingLeft) - px(style.paddingRight),
-      height: this.scroller.clientHeight - px(style.paddingTop) - px(style.paddingBottom),
+      scrollTop,
+      top: scrollTop - top,
+      width: this.scroller.clientWidth - left - right,
+      height: this.scroller.clientHeight - top - bottom,
     };
   }
 
-  /** Rows per band: half a screenful, so scrolling paints a little at a time. */
-  private bandRows(plan: Plan): number {
-    return plan.seed ? Math.max(1, plan.rows) : Math.max(1, Math.ceil(this.content().height / plan.layout.pitchY / 2));
-  }
-
-  /** Rows to paint: all of the seed figure; in the "all" view whole bands covering the visible rows and one more each side. */
-  private windowRows(plan: Plan): { first: number; end: number } {
-    if (plan.seed) return { first: 0, end: plan.rows };
-    const view = this.content();
-    const band = this.bandRows(plan);
-    const top = Math.max(0, Math.floor(view.top / plan.layout.pitchY) - 1);
-    const bottom = Math.floor((view.top + view.height) / plan.layout.pitchY) + 1;
-    const first = Math.floor(top / band) * band;
-    return { first, end: Math.max(first, Math.min(plan.rows, Math.ceil((bottom + 1) / band) * band)) };
-  }
-
+  /** Layout is read before anything is written, so a scrolling frame forces no extra layout. */
   private render(): void {
+    cancelAnimationFrame(this.frame);
     this.frame = 0;
     const s = this.settings;
     const store = this.store;
-    const plan = this.plan();
-    if (!s || !store || !plan) return;
+    if (!s || !store) return;
+    let view = this.content();
+    const plan = planGrid(s, view.width);
     const full = pictureSize(plan.layout, plan.rows);
-    this.sizer.style.width = `${full.width}px`;
-    this.sizer.style.height = `${full.height}px`;
+    const size = `${full.width}x${full.height}`;
+    if (size !== this.sizerSize) {
+      this.sizerSize = size;
+      this.sizer.style.width = `${full.width}px`;
+      this.sizer.style.height = `${full.height}px`;
+    }
     if (this.restoreTop !== undefined) {
       this.scroller.scrollTop = this.restoreTop;
       this.restoreTop = undefined;
+      view = this.content();
     }
-    if (this.scroller.scrollTop !== this.reportedTop) {
-      this.reportedTop = this.scroller.scrollTop;
+    this.viewport = view;
+    if (view.scrollTop !== this.reportedTop) {
+      this.reportedTop = view.scrollTop;
       this.events.scrolled(this.reportedTop);
     }
 
-    const rows = this.windowRows(plan);
-    const from = rows.first * plan.layout.columns;
-    const to = Math.min(plan.count, rows.end * plan.layout.columns);
-    const missing = store.missing(from, to);
+    const rows = windowRows(plan, view);
+    const window = rowRange(plan, rows);
+    const missing = store.missing(window.start, window.end);
     if (missing) this.scheduleFetch(store, missing);
-    this.progress.hidden = !missing || this.fetching === undefined;
+    const hideProgress = !missing || this.fetching?.key !== store.key;
+    if (this.progress.hidden !== hideProgress) this.progress.hidden = hideProgress;
 
     // While a new layer or setting loads, the old picture stays (dimmed) instead of flashing empty.
     // The fetch may still be waiting for its timer, so "not failed" is the test, not "fetching".
     const waiting = missing !== undefined && !this.failed && this.shown !== undefined && this.shown.store !== store;
     this.scroller.classList.toggle("pending", waiting);
-    if (!waiting) this.paint(s, plan, store, rows.first, to - from, !missing);
+    if (!waiting) this.paint(s, plan, store, rows, bandRows(plan, view), !missing);
     this.placeRing(plan);
     this.reportActive();
+    if (missing || this.fetching) clearTimeout(this.prefetchTimer);
+    else this.prefetchSoon();
   }
 
-  private paint(s: GridSettings, plan: Plan, store: TileStore, first: number, count: number, complete: boolean): void {
+  private paint(s: GridSettings, plan: Plan, store: TileStore, rows: { first: number; end: number }, band: number, complete: boolean): void {
     const { layout } = plan;
     const base = [store.key, store.version, layout.columns, layout.tile.width, layout.tile.height, s.colormap].join("|");
+    const range = rowRange(plan, rows);
     const old = this.shown;
-    if (old?.base === base && old.firstRow === first && old.tiles.length === count) return;
+    if (old?.base === base && old.firstRow === rows.first && old.tiles.length === range.end - range.start) return;
     const tiles: (Tile | undefined)[] = [];
-    for (let i = 0; i < count; i++) tiles.push(store.get(first * layout.columns + i));
-    this.bands.show({ base, map: plan.map, layout, lut: colormapLut(s.colormap), firstRow: first, bandRows: this.bandRows(plan), tiles });
-    this.labels.show(layout, first, tiles);
-    const shown: Shown = { layer: s.layer.id, view: s.view, colormap: s.colormap, store, base, map: plan.map, layout, firstRow: first, tiles };
+    for (let i = range.start; i < range.end; i++) tiles.push(store.get(i));
+    this.bands.show({
+      base,
+      map: plan.map,
+      layout,
+      lut: colormapLut(s.colormap),
+      firstRow: rows.first,
+      endRow: rows.end,
+      bandRows: band,
+      count: plan.count,
+      tile: (position) => store.get(position),
+    });
+    this.labels.show(layout, rows.first, tiles);
+    const shown: Shown = { layer: s.layer.id, view: s.view, colormap: s.colormap, store, base, map: plan.map, layout, firstRow: rows.first, tiles };
     this.shown = shown;
     if (complete) this.events.painted(shown.layer, shownChannels(shown), plan.count, shown.view);
   }
@@ -291,86 +318,117 @@ export class Grid {
   private placeRing(plan: Plan): void {
     this.focus = Math.min(this.focus, Math.max(0, plan.count - 1));
     const { layout } = plan;
-    this.ring.hidden = document.activeElement !== this.scroller || plan.count === 0;
+    const hidden = document.activeElement !== this.scroller || plan.count === 0;
+    if (this.ring.hidden !== hidden) this.ring.hidden = hidden;
+    const place = [this.focus % layout.columns, Math.floor(this.focus / layout.columns), layout.pitchX, layout.pitchY, layout.tile.width, layout.tile.height].join();
+    if (place === this.ringPlace) return;
+    this.ringPlace = place;
     this.ring.style.left = `${(this.focus % layout.columns) * layout.pitchX}px`;
     this.ring.style.top = `${Math.floor(this.focus / layout.columns) * layout.pitchY}px`;
     this.ring.style.width = `${layout.tile.width}px`;
     this.ring.style.height = `${layout.tile.height}px`;
   }
 
+  /** Only on a change: the colorbar's text would otherwise be rewritten in every scrolling frame. */
   private reportActive(): void {
     const shown = this.shown;
-    if (!shown) return this.events.active(undefined);
-    const focused = document.activeElement === this.scroller ? shown.store.get(this.focus) : undefined;
-    const tile = (this.hovered !== undefined ? shown.tiles[this.hovered] : undefined) ?? focused ?? shown.tiles.find((t) => t !== undefined);
-    this.events.active(tile && { channel: tile.channel, low: tile.low, high: tile.high });
+    const focused = shown && document.activeElement === this.scroller ? shown.store.get(this.focus) : undefined;
+    const tile = shown && ((this.hovered !== undefined ? shown.tiles[this.hovered] : undefined) ?? focused ?? shown.tiles.find((t) => t !== undefined));
+    const active = tile && { channel: tile.channel, low: tile.low, high: tile.high };
+    const key = active ? `${active.channel}|${active.low}|${active.high}` : "";
+    if (key === this.reportedActive) return;
+    this.reportedActive = key;
+    this.events.active(active);
   }
 
-  private scheduleFetch(store: TileStore, missing: { start: number; end: number }): void {
+  private scheduleFetch(store: TileStore, missing: Range): void {
     const f = this.fetching;
+    // A prefetch of this very window may be in flight: it is waited for, not asked again.
     if (this.failed || (f && f.key === store.key && f.start <= missing.start && f.end >= missing.end)) return;
     clearTimeout(this.fetchTimer);
     // Scrolling waits for the burst to end; a new layer or setting is fetched at once (a newer
     // request cancels it if the user keeps going).
-    const delay = this.shown?.store === store ? FETCH_DELAY_MS : 0;
-    this.fetchTimer = setTimeout(() => this.fetchWindow(), delay);
+    if (this.shown?.store === store) this.fetchTimer = setTimeout(() => this.fetchWindow(), FETCH_DELAY_MS);
+    else this.fetchWindow();
   }
 
   /** Asks for the missing tiles of the current window plus a window's worth of margin for scrolling. */
   private fetchWindow(): void {
     const s = this.settings;
     const store = this.store;
-    const plan = this.plan();
-    if (!s || !store || !plan || this.failed) return;
-    const rows = this.windowRows(plan);
-    const from = rows.first * plan.layout.columns;
-    const to = Math.min(plan.count, rows.end * plan.layout.columns);
-    const missing = store.missing(from, to);
-    if (!missing) return;
-    let start = 0;
-    let end = plan.count;
-    if (!plan.seed) {
-      const area = Math.max(1, plan.map.width * plan.map.height);
-      const limit = Math.min(MAX_TILES_PER_REQUEST, Math.max(to - from, Math.floor(MAX_REPLY_BYTES / area)));
-      const margin = Math.max(0, Math.floor((limit - (missing.end - missing.start)) / 2));
-      const wide = store.missing(Math.max(0, missing.start - margin), Math.min(plan.count, missing.end + margin)) ?? missing;
-      start = wide.start;
-      end = Math.min(wide.end, start + limit);
+    if (!s || !store || this.failed) return;
+    const view = this.content();
+    const plan = planGrid(s, view.width);
+    const range = windowFetch(plan, view, store);
+    if (range) this.fetch(s, plan, store, range);
+  }
+
+  private prefetchSoon(): void {
+    clearTimeout(this.prefetchTimer);
+    this.prefetchTimer = setTimeout(() => this.prefetchNext(), Math.max(0, this.quietAt - performance.now()));
+  }
+
+  /**
+   * Asks for the opening window of the nearest layer not cached yet, under the current settings.
+   * Runs only while the grid is complete and nothing else is asked (a layer request would cancel
+   * the user's own), one request at a time.
+   */
+  private prefetchNext(): void {
+    const s = this.settings;
+    const view = this.viewport;
+    // Only in the view the user works in: a visible side view or panel beside it stays quiet.
+    if (!s || !view || this.fetching || this.failed || !document.hasFocus()) return;
+    if (performance.now() < this.quietAt) return this.prefetchSoon();
+    const layers = this.layerOrder();
+    // Another layer opens scrolled to its top.
+    const opening = { ...view, top: view.top - view.scrollTop };
+    const nearest = nearestFirst(layers, layers.findIndex((l) => l.id === s.layer.id)).slice(0, PREFETCH_LAYERS);
+    for (const layer of nearest) {
+      const settings = { ...s, layer };
+      const key = dataKey(settings);
+      const store = this.cache.peek(key) ?? new TileStore(key);
+      const plan = planGrid(settings, view.width);
+      const range = windowFetch(plan, opening, store);
+      if (!range || this.unavailable.has(key)) continue;
+      if (this.cache.total + replyBytes(plan, range) > CACHE_BYTES) return;
+      this.cache.set(key, store);
+      this.fetch(settings, plan, store, range);
+      return;
     }
-    const fetch: Fetch = { key: store.key, start, end };
+  }
+
+  private fetch(s: GridSettings, plan: Plan, store: TileStore, range: Range): void {
+    const fetch: Fetch = { key: store.key, ...range };
     this.fetching = fetch;
-    this.progress.hidden = false;
     const settle = (): void => {
       if (this.fetching === fetch) this.fetching = undefined;
-      this.schedule();
+      // The user's layer is painted the moment its tiles arrive; a prefetch makes way for the next.
+      if (this.store === store) this.render();
+      else this.prefetchSoon();
     };
-    this.requests
-      .getLayer({
-        layer: s.layer.id,
-        start,
-        count: end - start,
-        channels: plan.seed,
-        order: plan.seed ? "index" : s.order,
-        normalize: s.normalize,
-        clipPercent: s.clipPercent,
-      })
-      .then(
-        (reply) => {
-          if (reply && this.store === store) {
-            store.add(start, reply);
-            this.showMessage(undefined);
-            this.events.stats(store.stats);
-          }
-          settle();
-        },
-        (error: Error) => {
-          if (this.store === store) {
-            this.failed = true;
-            this.showMessage(error.message);
-          }
-          settle();
-        },
-      );
+    this.requests.getLayer(layerRequest(s, plan, range)).then(
+      (reply) => {
+        if (reply) {
+          store.add(range.start, reply);
+          // Weighed anew; a store pushed out meanwhile stays out.
+          if (this.cache.peek(store.key) === store) this.cache.set(store.key, store);
+        }
+        if (reply && this.store === store) {
+          this.showMessage(undefined);
+          this.events.stats(store.stats);
+        }
+        settle();
+      },
+      (error: Error) => {
+        if (this.store === store) {
+          this.failed = true;
+          this.showMessage(error.message);
+        } else {
+          this.unavailable.add(store.key);
+        }
+        settle();
+      },
+    );
   }
 
   private showMessage(text: string | undefined): void {
@@ -393,6 +451,7 @@ export class Grid {
   }
 
   private onPointer(e: MouseEvent | undefined): void {
+    if (e) this.touched();
     const hit = e && this.hitTest(e);
     this.hovered = hit?.index;
     this.events.hover(hit && e && { layer: hit.shown.layer, channel: hit.tile.channel, x: hit.x, y: hit.y, clientX: e.clientX, clientY: e.clientY });

@@ -96,6 +96,11 @@ export class LayerList {
     if (this.selected) this.select(this.selected);
   }
 
+  /** Every layer in list order, pinned first. */
+  get order(): readonly LayerInfo[] {
+    return this.layers;
+  }
+
   /** Shows a selection made elsewhere (restored state, the host's selectLayer); does not fire select. */
   select(id: string): void {
     this.options.get(this.selected ?? "")?.setAttribute("aria-selected", "false");

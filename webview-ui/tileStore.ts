@@ -23,17 +23,22 @@ const BYTE_BUDGET = 64 * 1024 * 1024;
 export class TileStore {
   private readonly at = new Map<number, { readonly chunk: Chunk; readonly index: number }>();
   private chunks: Chunk[] = [];
-  private bytes = 0;
+  private held = 0;
   /** Changes whenever tiles arrive, so painters know the picture may differ. */
   version = 0;
   stats: LayerStats | undefined;
 
   constructor(readonly key: string) {}
 
+  /** The tile bytes held. */
+  get bytes(): number {
+    return this.held;
+  }
+
   add(start: number, reply: LayerReply): void {
     const chunk = { start, reply };
     this.chunks.push(chunk);
-    this.bytes += reply.tiles.byteLength;
+    this.held += reply.tiles.byteLength;
     for (let i = 0; i < reply.channels.length; i++) this.at.set(start + i, { chunk, index: i });
     this.stats = reply.stats;
     this.version++;
@@ -69,9 +74,9 @@ export class TileStore {
   }
 
   private evict(): void {
-    while (this.bytes > BYTE_BUDGET && this.chunks.length > 1) {
+    while (this.held > BYTE_BUDGET && this.chunks.length > 1) {
       const old = this.chunks.shift() as Chunk;
-      this.bytes -= old.reply.tiles.byteLength;
+      this.held -= old.reply.tiles.byteLength;
       for (let i = 0; i < old.reply.channels.length; i++) {
         if (this.at.get(old.start + i)?.chunk === old) this.at.delete(old.start + i);
       }
