@@ -48,8 +48,9 @@ function displayOf(source: ViewSource, target: ViewTarget): DisplayDefaults {
   return { ...displayDefaults(source.scope), ...target.display };
 }
 
-function sameAnalysis(a: AnalyzeRequest, b: AnalyzeRequest): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Equal for requests that name the same analysis. */
+function analysisKey(request: AnalyzeRequest): string {
+  return JSON.stringify(request);
 }
 
 /** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
@@ -100,7 +101,7 @@ export class ViewController implements vscode.Disposable {
     this.hint = undefined;
     const current = this.current;
     const target = current && targetOrUndefined(source);
-    if (!current || !target || !sameAnalysis(target.analyze, current.request)) {
+    if (!current || !target || analysisKey(target.analyze) !== analysisKey(current.request)) {
       void this.load();
       return;
     }
@@ -120,7 +121,7 @@ export class ViewController implements vscode.Disposable {
     const work = this.engine.call({ op: "analyze", analyze: target.analyze });
     // Errors surface when load() takes the work over.
     work.catch(() => undefined);
-    this.early = { key: JSON.stringify(target.analyze), work };
+    this.early = { key: analysisKey(target.analyze), work };
   }
 
   private post(message: ToWebview): void {
@@ -143,7 +144,7 @@ export class ViewController implements vscode.Disposable {
     const request = target.analyze;
     const early = this.early;
     this.early = undefined;
-    const work = early?.key === JSON.stringify(request) ? early.work : this.engine.call({ op: "analyze", analyze: request });
+    const work = early?.key === analysisKey(request) ? early.work : this.engine.call({ op: "analyze", analyze: request });
     let result: AnalyzeResult;
     try {
       result = await this.withProgress(work, source.title);
