@@ -47,6 +47,9 @@ describe("side panel while editing a model config", () => {
   });
 
   afterEach(async () => {
+    // Revert this config's editor, not whatever is active: a config left dirty is written back
+    // by auto-save after the file is removed, and would stay in the fixture workspace.
+    await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     await fs.rm(config.fsPath, { force: true });
   });
@@ -99,6 +102,8 @@ describe("side panel while editing a model config", () => {
       assert.strictEqual(runs, 0, "no new analysis was loaded");
     } finally {
       counting.dispose();
+      // Saved now, so no auto-save is pending when afterEach removes the file.
+      await document.save();
     }
   });
 
