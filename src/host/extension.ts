@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     // null: the user dismissed the model choice.
     if (config === null) return;
     markUsed(context.workspaceState);
-    for (const image of images) panels.show(image, config);
+    await panels.showAll(images, config);
   };
 
   const activeAnalysis = (): ViewController => {

@@ -8,6 +8,21 @@ import { webviewHtml, webviewOptions } from "./webviewHtml";
 
 export const PANEL_VIEW_TYPE = "featureMaps.panel";
 
+/** A webview that has not started by then is not waited for any longer. */
+const START_WAIT_MS = 10_000;
+
+function started(controller: ViewController): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, START_WAIT_MS);
+    const subscription = controller.onReady(done);
+  });
+}
+
 interface OpenPanel {
   readonly panel: vscode.WebviewPanel;
   readonly controller: ViewController;
@@ -26,14 +41,30 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
 
   /** `config`: a model config to run the image through instead of the settings' model. */
   show(image: vscode.Uri, config?: string): ViewController {
+    return this.open(image, config).controller;
+  }
+
+  /**
+   * One panel per image, each made once the one before has started: VS Code in a browser serves
+   * every webview from one origin, and a webview made while another is still registering its
+   * service worker can stay blank for good.
+   */
+  async showAll(images: readonly vscode.Uri[], config?: string): Promise<void> {
+    for (const image of images) {
+      const { controller, made } = this.open(image, config);
+      if (made) await started(controller);
+    }
+  }
+
+  private open(image: vscode.Uri, config?: string): { readonly controller: ViewController; readonly made: boolean } {
     const existing = this.panels.get(image.toString());
     if (existing) {
       existing.panel.reveal();
       if (config !== undefined) existing.controller.setSource(imageSource(image, config));
-      return existing.controller;
+      return { controller: existing.controller, made: false };
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, this.title(image), vscode.ViewColumn.Beside, webviewOptions(this.extensionUri));
-    return this.adopt(panel, image, config);
+    return { controller: this.adopt(panel, image, config), made: true };
   }
 
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {

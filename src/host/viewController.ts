@@ -64,8 +64,11 @@ export class ViewController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly paintedEmitter = new vscode.EventEmitter<PaintInfo>();
   private readonly loadedEmitter = new vscode.EventEmitter<AnalyzeResult | Error>();
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
   readonly onPainted = this.paintedEmitter.event;
   readonly onLoaded = this.loadedEmitter.event;
+  /** The webview's script is running: it says so each time the webview is made. */
+  readonly onReady = this.readyEmitter.event;
   private latestLayerRequest?: RequestId;
   /** Requests being answered, and those of them the webview no longer wants. */
   private readonly pending = new Set<RequestId>();
@@ -88,7 +91,7 @@ export class ViewController implements vscode.Disposable {
     /** Undefined until the view has something to show (the side view starts with a hint). */
     private source?: ViewSource,
   ) {
-    this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter);
+    this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter, this.readyEmitter);
   }
 
   /**
@@ -213,6 +216,7 @@ export class ViewController implements vscode.Disposable {
   private async handle(message: ToHost): Promise<void> {
     switch (message.type) {
       case "ready":
+        this.readyEmitter.fire();
         if (this.hint) {
           this.post(this.hint.message);
           return;
