@@ -1,15 +1,15 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView, Picture, ProviderChoice } from "../shared/protocol";
-import type { Range } from "../shared/normalize";
+import { type Range, valueRange } from "../shared/normalize";
 import { BoundedCache } from "./boundedCache";
 import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
 import { ModelRunner, type RunResult } from "./inference";
 import { resizeBilinear } from "./resize";
-import { RequestError, packChannel, packLayer } from "./layerTiles";
+import { LayerRanges, RequestError, packChannel, packLayer } from "./layerTiles";
 import { buildReuse, type ModelSource, prepareModel } from "./models";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./preprocess";
-import { type Activation, type ActivationSummary, summarize } from "./stats";
+import { type Activation, type ActivationSummary, firstBatch, summarize } from "./stats";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;
@@ -32,7 +32,7 @@ export interface AnalyzeRequest {
 
 /** One image through one model: every layer, with statistics made on first use. */
 export class Analysis {
-  private readonly summaries = new Map<string, ActivationSummary>();
+  private readonly descriptions = new Map<string, { readonly summary: ActivationSummary; readonly ranges: LayerRanges }>();
   private global?: Range;
 
   constructor(
@@ -56,16 +56,23 @@ export class Analysis {
   }
 
   summary(layer: string): ActivationSummary {
-    let s = this.summaries.get(layer);
-    if (!s) {
-      s = summarize(this.activation(layer));
-      this.summaries.set(layer, s);
+    return this.described(layer).summary;
+  }
+
+  private described(layer: string): { readonly summary: ActivationSummary; readonly ranges: LayerRanges } {
+    let d = this.descriptions.get(layer);
+    if (!d) {
+      const activation = this.activation(layer);
+      const summary = summarize(activation);
+      d = { summary, ranges: new LayerRanges(activation, summary) };
+      this.descriptions.set(layer, d);
     }
-    return s;
+    return d;
   }
 
   layer(request: LayerRequest): LayerReply {
-    return packLayer(this.activation(request.layer), this.summary(request.layer), request, () => this.globalRange());
+    const { summary, ranges } = this.described(request.layer);
+    return packLayer(this.activation(request.layer), summary, ranges, request, () => this.globalRange());
   }
 
   channel(layer: string, channel: number): ChannelReply {
@@ -76,10 +83,11 @@ export class Analysis {
     if (!this.global) {
       let low = Infinity;
       let high = -Infinity;
+      // One pass over each layer's values; their full statistics would take four.
       for (const l of this.result.layers) {
-        const s = this.summary(l.id).layer;
-        low = Math.min(low, s.min);
-        high = Math.max(high, s.max);
+        const r = valueRange(firstBatch(this.activation(l.id)), 0);
+        low = Math.min(low, r.low);
+        high = Math.max(high, r.high);
       }
       this.global = { low, high };
     }

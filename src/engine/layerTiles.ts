@@ -1,6 +1,6 @@
-import type { ChannelReply, LayerReply, LayerRequest } from "../shared/protocol";
+import type { ChannelReply, ChannelStats, LayerReply, LayerRequest } from "../shared/protocol";
 import { type Range, symmetric, toBytes, valueRange } from "../shared/normalize";
-import { type Activation, type ActivationSummary, channelValues, geometry, rankChannels } from "./stats";
+import { type Activation, type ActivationSummary, channelValues, firstBatch, geometry, rankChannels } from "./stats";
 
 export class RequestError extends Error {}
 
@@ -16,6 +16,43 @@ export function selectChannels(request: LayerRequest, summary: ActivationSummary
   return order.slice(request.start, request.start + request.count);
 }
 
+/** min..max from statistics; a part with no values (or only NaN) has none, as valueRange gives for an empty one. */
+function statsRange(s: ChannelStats): Range {
+  return s.min <= s.max ? { low: s.min, high: s.max } : { low: 0, high: 0 };
+}
+
+/**
+ * The ranges one layer's tiles are scaled to. Unclipped ones are the statistics' min and max;
+ * clipping percentiles take a sort, so each is computed once per layer, channel and clip.
+ */
+export class LayerRanges {
+  private readonly clipped = new Map<string, Range>();
+
+  constructor(
+    private readonly activation: Activation,
+    private readonly summary: ActivationSummary,
+  ) {}
+
+  channel(channel: number, clip: number): Range {
+    if (!(clip > 0)) return statsRange(this.summary.channels[channel]);
+    return this.memo(`${channel}/${clip}`, () => valueRange(channelValues(this.activation, channel), clip));
+  }
+
+  layer(clip: number): Range {
+    if (!(clip > 0)) return statsRange(this.summary.layer);
+    return this.memo(`layer/${clip}`, () => valueRange(firstBatch(this.activation), clip));
+  }
+
+  private memo(key: string, compute: () => Range): Range {
+    let range = this.clipped.get(key);
+    if (!range) {
+      range = compute();
+      this.clipped.set(key, range);
+    }
+    return range;
+  }
+}
+
 /**
  * Packs the chosen channels as 8-bit tiles plus the real values at each tile's ends, so the
  * webview colours them with a lookup table and labels the colorbar truthfully.
@@ -23,6 +60,7 @@ export function selectChannels(request: LayerRequest, summary: ActivationSummary
 export function packLayer(
   activation: Activation,
   summary: ActivationSummary,
+  ranges: LayerRanges,
   request: LayerRequest,
   globalRange: () => Range,
 ): LayerReply {
@@ -33,17 +71,15 @@ export function packLayer(
   const low = new Float32Array(channels.length);
   const high = new Float32Array(channels.length);
   const clip = request.clipPercent;
-  const batch0 = activation.data.subarray(0, g.channels * size);
   let shared: Range | undefined;
-  if (request.normalize === "layer") shared = valueRange(batch0, clip);
-  else if (request.normalize === "symmetric") shared = symmetric(valueRange(batch0, clip));
+  if (request.normalize === "layer") shared = ranges.layer(clip);
+  else if (request.normalize === "symmetric") shared = symmetric(ranges.layer(clip));
   else if (request.normalize === "global") shared = globalRange();
   channels.forEach((c, i) => {
-    const values = channelValues(activation, c);
-    const range = shared ?? valueRange(values, clip);
+    const range = shared ?? ranges.channel(c, clip);
     low[i] = range.low;
     high[i] = range.high;
-    toBytes(values, range, tiles.subarray(i * size, (i + 1) * size));
+    toBytes(channelValues(activation, c), range, tiles.subarray(i * size, (i + 1) * size));
   });
   return {
     kind: "layer",

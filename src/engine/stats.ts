@@ -37,12 +37,38 @@ export interface ActivationSummary {
   readonly channels: readonly ChannelStats[];
 }
 
+/** Batch 0 only, matching the tiles the user sees. */
+export function firstBatch(a: Activation): Float32Array {
+  const g = geometry(a.shape);
+  return a.data.subarray(0, g.channels * g.height * g.width);
+}
+
+/**
+ * The statistics of equally long parts put together without another pass over the values: each
+ * part's squared deviations, moved to the pooled mean, add up.
+ */
+function pooled(parts: readonly ChannelStats[]): ChannelStats {
+  const k = parts.length;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let zeros = 0;
+  for (const p of parts) {
+    min = Math.min(min, p.min);
+    max = Math.max(max, p.max);
+    sum += p.mean;
+    zeros += p.zeros;
+  }
+  const mean = sum / k;
+  let variance = 0;
+  for (const p of parts) variance += p.std * p.std + (p.mean - mean) * (p.mean - mean);
+  return { min, max, mean, std: Math.sqrt(variance / k), zeros: zeros / k };
+}
+
 export function summarize(a: Activation): ActivationSummary {
   const g = geometry(a.shape);
   const channels = Array.from({ length: g.channels }, (_, c) => statsOf(channelValues(a, c)));
-  // Batch 0 only, matching the tiles the user sees.
-  const all = statsOf(a.data.subarray(0, g.channels * g.height * g.width));
-  return { layer: { ...all, channels: g.channels, deadChannels: channels.filter((s) => s.max <= 0).length }, channels };
+  return { layer: { ...pooled(channels), channels: g.channels, deadChannels: channels.filter((s) => s.max <= 0).length }, channels };
 }
 
 /** Channel indices by descending mean or max (top-k first); ties keep index order. */
