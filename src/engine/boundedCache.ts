@@ -9,7 +9,7 @@ export class BoundedCache<V> {
   constructor(
     private readonly maxSize: number,
     private readonly sizeOf: (value: V) => number,
-    private readonly onEvict: (value: V) => void = () => undefined,
+    private readonly onEvict: (value: V, key: string) => void = () => undefined,
   ) {}
 
   get(key: string, create: () => Promise<V>): Promise<V> {
@@ -36,9 +36,20 @@ export class BoundedCache<V> {
   }
 
   clear(): void {
-    const values = [...this.entries.values()];
-    this.entries.clear();
-    for (const e of values) e.value.then(this.onEvict, () => undefined);
+    this.dropWhere(() => true);
+  }
+
+  /** Drops the entries whose keys pass the test, as if evicted. */
+  dropWhere(test: (key: string) => boolean): void {
+    for (const [key, e] of [...this.entries]) {
+      if (!test(key)) continue;
+      this.entries.delete(key);
+      this.evicted(key, e.value);
+    }
+  }
+
+  private evicted(key: string, value: Promise<V>): void {
+    value.then((v) => this.onEvict(v, key), () => undefined);
   }
 
   private evict(keep: string): void {
@@ -49,7 +60,7 @@ export class BoundedCache<V> {
       if (key === keep || e.size === 0) continue;
       this.entries.delete(key);
       total -= e.size;
-      e.value.then(this.onEvict, () => undefined);
+      this.evicted(key, e.value);
     }
   }
 }

@@ -27,8 +27,6 @@ export type ModelSource =
 export const BUILTIN_MODEL: ModelSource = { kind: "builtin", weights: { seed: 0 } };
 
 export interface PreparedModel {
-  /** Identity of the model and its weights, for caches. */
-  readonly key: string;
   readonly label: string;
   readonly bytes: Uint8Array;
   /** Says the bytes are no longer read (onnxruntime has its own copy): their buffer may be reused. */
@@ -45,10 +43,9 @@ export interface PreparedModel {
   readonly plan?: (height: number, width: number) => PlannedModule[];
 }
 
-async function fileKey(file: string): Promise<string> {
+async function mustExist(file: string): Promise<void> {
   try {
-    const s = await fs.stat(file);
-    return `${path.resolve(file)}@${s.mtimeMs}:${s.size}`;
+    await fs.stat(file);
   } catch {
     throw new Error(`${path.basename(file)}: cannot read the file (it does not exist)`);
   }
@@ -64,12 +61,12 @@ export function buildReuse(): BuildReuse {
   return { drawn: new DrawnWeights(), bytes: new ModelBytes() };
 }
 
-async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<{ weights: WeightMap; key: string }> {
-  if ("seed" in source) return { weights: drawn.draw(modules, source.seed), key: `seed=${source.seed}` };
-  const key = await fileKey(source.safetensors);
+async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<WeightMap> {
+  if ("seed" in source) return drawn.draw(modules, source.seed);
+  await mustExist(source.safetensors);
   const weights = readSafetensors(await fs.readFile(source.safetensors), path.basename(source.safetensors));
   checkWeights(modules, weights);
-  return { weights, key: `weights=${key}` };
+  return weights;
 }
 
 function weightsLabel(source: WeightsSource): string {
@@ -81,15 +78,13 @@ async function prepareArchitecture(
   weightsSource: WeightsSource,
   label: string,
   defaults: Preprocessing,
-  keyPrefix: string,
   reuse: BuildReuse,
 ): Promise<PreparedModel> {
   const plan = (h: number, w: number): PlannedModule[] => planArchitecture(architecture, h, w);
   const modules = plan(defaults.height, defaults.width);
-  const { weights, key } = await loadWeights(weightsSource, modules, reuse.drawn);
+  const weights = await loadWeights(weightsSource, modules, reuse.drawn);
   const encoded = reuse.bytes.encode((writer) => onnx.ModelProto.encode(onnxModel(modules, weights, architecture.inputChannels), writer));
   return {
-    key: `${keyPrefix}:${key}`,
     label: `${label} (${weightsLabel(weightsSource)})`,
     bytes: encoded.bytes,
     releaseBytes: encoded.release,
@@ -107,17 +102,14 @@ const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, cha
 export async function prepareModel(source: ModelSource, reuse = buildReuse()): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
-      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, "builtin", reuse);
-    case "architecture": {
-      const arch = JSON.stringify(source.architecture);
-      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, `arch:${arch}`, reuse);
-    }
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, reuse);
+    case "architecture":
+      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, reuse);
     case "onnx": {
-      const key = await fileKey(source.path);
+      await mustExist(source.path);
       const inspected = await inspectOnnx(await fs.readFile(source.path), source.path);
       const size = inspected.fixedSize ?? DEFAULT_ONNX_PREPROCESSING;
       return {
-        key: `onnx:${key}`,
         label: path.basename(source.path),
         bytes: inspected.bytes,
         releaseBytes: () => undefined,

@@ -111,6 +111,16 @@ describe("BoundedCache", () => {
     assert.equal(await cache.get("a", async () => -1), 1, "a was kept");
     assert.equal(await cache.get("b", async () => 20), 20, "b was dropped, so it is made again");
   });
+
+  it("drops chosen entries as if evicted, telling the key", async () => {
+    const evicted: string[] = [];
+    const cache = new BoundedCache<number>(10, () => 1, (v, key) => evicted.push(`${key}=${v}`));
+    for (const [key, v] of [["m1/x", 1], ["m2/x", 2], ["m1/y", 3]] as const) await cache.get(key, async () => v);
+    cache.dropWhere((key) => key.startsWith("m1/"));
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(evicted, ["m1/x=1", "m1/y=3"]);
+    assert.equal(await cache.get("m2/x", async () => -1), 2, "the others stay");
+  });
 });
 
 describe("validateMessage", () => {
