@@ -1,4 +1,5 @@
 import { type ColormapName, colormapLut } from "../src/shared/colormaps";
+import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
 import type { GridView, LayerInfo, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
@@ -172,10 +173,10 @@ export class App {
     this.result.classList.toggle("stale", loaded.stale);
     this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);
 
-    const has = (id: string | undefined): id is string => id !== undefined && loaded.model.layers.some((l) => l.id === id);
     const pending = this.pendingSelect;
     this.pendingSelect = undefined;
-    const layer = [pending?.layer, this.state.layer, ...loaded.pinned, "features.0", loaded.model.layers[0]?.id].find(has);
+    const layer = openingLayer(loaded.model.layers, loaded.pinned, pending?.layer, this.state.layer)?.id;
+    this.grid.offer(loaded.first);
     const restoring = this.restoring && layer === this.state.layer && !pending;
     this.restoring = false;
     if (!layer) return;

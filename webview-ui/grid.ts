@@ -1,5 +1,6 @@
 import { type ColormapName, colormapLut } from "../src/shared/colormaps";
-import type { GridLayoutInfo, GridView, LayerInfo, LayerStats, Picture } from "../src/shared/protocol";
+import { sameLayerRequest } from "../src/shared/layerRequests";
+import type { GridLayoutInfo, GridView, LayerInfo, LayerReply, LayerRequest, LayerStats, Picture } from "../src/shared/protocol";
 import { codicon, el } from "./dom";
 import { GridBands } from "./gridBands";
 import { GridLabels } from "./gridLabels";
@@ -105,6 +106,8 @@ export class Grid {
   private quietAt = 0;
   /** Set after an error reply, so repaints do not hammer the host with the same failing request. */
   private failed = false;
+  /** Tiles the host sent with its result: the next fetch takes them if it would ask for exactly these. */
+  private offered: { readonly request: LayerRequest; readonly reply: LayerReply } | undefined;
   private frame = 0;
   private focus = 0;
   private hovered: number | undefined;
@@ -172,6 +175,11 @@ export class Grid {
     // Now rather than in the next frame: tiles at hand are painted before the keystroke's handler
     // returns, and missing ones are asked for without waiting.
     this.render();
+  }
+
+  /** Call before the update that shows a new result. */
+  offer(first: { readonly request: LayerRequest; readonly reply: LayerReply } | undefined): void {
+    this.offered = first;
   }
 
   /** Scrolls to a saved position once the layer's grid has its height: call before the update that shows the layer. */
@@ -406,7 +414,11 @@ export class Grid {
       if (this.store === store) this.render();
       else this.prefetchSoon();
     };
-    this.requests.getLayer(layerRequest(s, plan, range)).then(
+    const request = layerRequest(s, plan, range);
+    const offered = this.offered;
+    this.offered = undefined;
+    const reply = offered && sameLayerRequest(offered.request, request) ? Promise.resolve(offered.reply) : this.requests.getLayer(request, this.store === store);
+    reply.then(
       (reply) => {
         if (reply) {
           store.add(range.start, reply);

@@ -25,9 +25,12 @@ export class Requests {
 
   constructor(private readonly post: (message: ToHost) => void) {}
 
-  /** Resolves to undefined when superseded or cancelled; rejects with the host's message on an error. */
-  getLayer(request: LayerRequest): Promise<BodyOf<"layer"> | undefined> {
-    return this.send("layer", (id) => ({ type: "getLayer", id, request }), "layer");
+  /**
+   * Resolves to undefined when superseded or cancelled; rejects with the host's message on an
+   * error. `shown`: for the grid on screen, not a prefetch.
+   */
+  getLayer(request: LayerRequest, shown: boolean): Promise<BodyOf<"layer"> | undefined> {
+    return this.send("layer", (id) => ({ type: "getLayer", id, request, shown }), "layer");
   }
 
   getChannel(lane: Lane, layer: string, channel: number): Promise<BodyOf<"channel"> | undefined> {

@@ -56,7 +56,7 @@ export function validateMessage(raw: unknown): { message: ToHost } | { error: st
     case "getLayer": {
       const request = layerRequest(m.request);
       if (id === undefined) return { error: "getLayer needs an id" };
-      return request ? { message: { type: "getLayer", id, request } } : { error: "malformed layer request", id };
+      return request && typeof m.shown === "boolean" ? { message: { type: "getLayer", id, request, shown: m.shown } } : { error: "malformed layer request", id };
     }
     case "getChannel":
       if (id === undefined) return { error: "getChannel needs an id" };

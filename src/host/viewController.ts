@@ -2,7 +2,8 @@ import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/process/engineClient";
 import type { AnalyzeResult } from "../engine/process/messages";
-import type { DisplayDefaults, GridLayoutInfo, GridView, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import { openingRequest } from "../shared/layerRequests";
+import type { DisplayDefaults, GridLayoutInfo, GridView, LayerReply, LayerRequest, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
@@ -53,6 +54,12 @@ function analysisKey(request: AnalyzeRequest): string {
   return JSON.stringify(request);
 }
 
+/** A run's result and the tiles that go with it. */
+interface Outcome {
+  readonly result: AnalyzeResult;
+  readonly first?: { readonly request: LayerRequest; readonly reply: LayerReply };
+}
+
 /** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
 const PROGRESS_DELAY_MS = 300;
 
@@ -78,7 +85,9 @@ export class ViewController implements vscode.Disposable {
   private generation = 0;
   private current?: { readonly request: AnalyzeRequest; readonly result: AnalyzeResult; readonly display: DisplayDefaults; readonly pinned: readonly string[] };
   /** An analysis started before the webview could ask (see start): the first load takes it. */
-  private early?: { readonly key: string; readonly work: Promise<AnalyzeResult> };
+  private early?: { readonly key: string; readonly work: Promise<Outcome> };
+  /** The grid's last request for the tiles on screen. */
+  private shownRequest?: LayerRequest;
   /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
   private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
@@ -119,12 +128,26 @@ export class ViewController implements vscode.Disposable {
    * the web workbench, and the model can run meanwhile instead of after the webview's `ready`.
    */
   start(): void {
-    const target = this.source && targetOrUndefined(this.source);
-    if (!target) return;
-    const work = this.engine.call({ op: "analyze", analyze: target.analyze });
+    const source = this.source;
+    const target = source && targetOrUndefined(source);
+    if (!source || !target) return;
+    const work = this.analyzeWithTiles(source, target);
     // Errors surface when load() takes the work over.
     work.catch(() => undefined);
     this.early = { key: analysisKey(target.analyze), work };
+  }
+
+  /**
+   * The analysis, and the tiles the view will ask for first: the same ones as last time, or the
+   * opening figure of a new view. They go with the result, saving the view a round trip; a view
+   * that wants others asks as usual.
+   */
+  private async analyzeWithTiles(source: ViewSource, target: ViewTarget): Promise<Outcome> {
+    const analyze = target.analyze;
+    const result = await this.engine.call({ op: "analyze", analyze });
+    const request = this.shownRequest ?? openingRequest(result.model.layers, target.pinned ?? [], displayOf(source, target).normalize);
+    const reply = request && (await this.engine.call({ op: "layer", analyze, request }).catch(() => undefined));
+    return { result, first: request && reply && { request, reply } };
   }
 
   private post(message: ToWebview): void {
@@ -147,15 +170,16 @@ export class ViewController implements vscode.Disposable {
     const request = target.analyze;
     const early = this.early;
     this.early = undefined;
-    const work = early?.key === analysisKey(request) ? early.work : this.engine.call({ op: "analyze", analyze: request });
-    let result: AnalyzeResult;
+    const work = early?.key === analysisKey(request) ? early.work : this.analyzeWithTiles(source, target);
+    let outcome: Outcome;
     try {
-      result = await this.withProgress(work, source.title);
+      outcome = await this.withProgress(work, source.title);
     } catch (e) {
       if (generation === this.generation) this.fail(e as Error);
       return;
     }
     if (generation !== this.generation) return;
+    const { result, first } = outcome;
     const image = result.image;
     if (!image) {
       this.fail(new Error("The analysis returned no image."));
@@ -164,15 +188,15 @@ export class ViewController implements vscode.Disposable {
     this.current = { request, result, display: displayOf(source, target), pinned: target.pinned ?? [] };
     this.lastError = undefined;
     this.provider = result.model.provider;
-    this.postCurrent();
+    this.postCurrent(first);
     this.loadedEmitter.fire(result);
   }
 
-  private postCurrent(): void {
+  private postCurrent(first?: Outcome["first"]): void {
     const image = this.current?.result.image;
     if (!this.current || !image) return;
     const { result, display, pinned } = this.current;
-    this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, stale: false });
+    this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, stale: false, first });
   }
 
   /** Shows a message instead of a model, with an optional button that runs a command. */
@@ -250,6 +274,7 @@ export class ViewController implements vscode.Disposable {
         return;
       }
       case "getLayer":
+        if (message.shown) this.shownRequest = message.request;
         // The newest layer request wins: an older one still running is answered as cancelled.
         if (this.latestLayerRequest !== undefined && this.pending.has(this.latestLayerRequest)) this.cancelled.add(this.latestLayerRequest);
         this.latestLayerRequest = message.id;

@@ -132,7 +132,8 @@ export type ReplyBody = LayerReply | ChannelReply | ExportReply;
 
 export type ToHost =
   | { readonly type: "ready" }
-  | { readonly type: "getLayer"; readonly id: RequestId; readonly request: LayerRequest }
+  /** `shown`: tiles of the grid on screen, not a prefetch; the host sends the same ones with its next result. */
+  | { readonly type: "getLayer"; readonly id: RequestId; readonly request: LayerRequest; readonly shown: boolean }
   | { readonly type: "getChannel"; readonly id: RequestId; readonly layer: string; readonly channel: number }
   | { readonly type: "cancel"; readonly id: RequestId }
   | {
@@ -190,6 +191,8 @@ export type ToWebview =
       readonly pinned: readonly string[];
       /** True while a newer input is invalid and this result is kept from before. */
       readonly stale: boolean;
+      /** The tiles the view is expected to ask for first, sent along to save a round trip. */
+      readonly first?: { readonly request: LayerRequest; readonly reply: LayerReply };
     }
   /** A newer input changed only how the result is shown (a config's display or pinned layers): nothing re-runs. */
   | { readonly type: "display"; readonly defaults: DisplayDefaults; readonly pinned: readonly string[] }

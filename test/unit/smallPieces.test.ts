@@ -127,7 +127,7 @@ describe("validateMessage", () => {
   const good = { layer: "features.0", start: 0, count: 16, order: "index", normalize: "channel", clipPercent: 0 };
 
   it("accepts a well-formed layer request", () => {
-    assert.ok("message" in validateMessage({ type: "getLayer", id: 3, request: good }));
+    assert.ok("message" in validateMessage({ type: "getLayer", id: 3, request: good, shown: true }));
   });
 
   it("turns every malformed field into an error that keeps the id for the reply", () => {
@@ -140,9 +140,10 @@ describe("validateMessage", () => {
       { ...good, channels: [1, -1] },
       { ...good, order: 5 },
     ]) {
-      const r = validateMessage({ type: "getLayer", id: 4, request });
+      const r = validateMessage({ type: "getLayer", id: 4, request, shown: false });
       assert.ok("error" in r && r.id === 4, JSON.stringify(request));
     }
+    assert.ok("error" in validateMessage({ type: "getLayer", id: 4, request: good, shown: "yes" }));
     assert.ok("error" in validateMessage(null));
     assert.ok("error" in validateMessage({ type: "rm -rf" }));
     assert.ok("error" in validateMessage({ type: "getChannel", id: 1, layer: "x", channel: 1.5 }));
