@@ -38,6 +38,12 @@ describe("side panel while editing a model config", () => {
   let config: vscode.Uri;
   let document: vscode.TextDocument;
 
+  before(async () => {
+    // VS Code for the Web saves edits a second after the last one. A save already on its way when
+    // afterEach removes a scratch config would write it back into the fixture workspace.
+    await vscode.workspace.getConfiguration("files").update("autoSave", "off", vscode.ConfigurationTarget.Global);
+  });
+
   beforeEach(async () => {
     // A scratch copy per test, beside the images its paths point at.
     config = workspaceFile(`edit-${Date.now()}.featuremaps.json`);
@@ -47,8 +53,7 @@ describe("side panel while editing a model config", () => {
   });
 
   afterEach(async () => {
-    // Revert this config's editor, not whatever is active: a config left dirty is written back
-    // by auto-save after the file is removed, and would stay in the fixture workspace.
+    // Revert this config's editor, not whatever is active: closing a dirty one would ask to save.
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     await fs.rm(config.fsPath, { force: true });
@@ -102,8 +107,6 @@ describe("side panel while editing a model config", () => {
       assert.strictEqual(runs, 0, "no new analysis was loaded");
     } finally {
       counting.dispose();
-      // Saved now, so no auto-save is pending when afterEach removes the file.
-      await document.save();
     }
   });
 
