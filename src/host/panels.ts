@@ -88,12 +88,7 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
     controller.start();
     const open = { panel, controller };
     this.panels.set(key, open);
-    // The image changing on disk re-runs the model.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(image, ".."), path.basename(image.fsPath)));
     const subscriptions = [
-      watcher,
-      watcher.onDidChange(() => void controller.load()),
-      watcher.onDidCreate(() => void controller.load()),
       controller.onLoaded(() => this.active === open && this.status.show(controller.provider)),
       panel.onDidChangeViewState(() => {
         if (panel.active) {

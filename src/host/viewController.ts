@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/process/engineClient";
@@ -33,6 +34,8 @@ export interface ViewSource {
   readonly title: string;
   /** Throws with a user-facing message when settings or a config are invalid. */
   target(): ViewTarget;
+  /** The files the view reads, for a target or (when the target failed) as far as known. */
+  files(target?: ViewTarget): string[];
   /** Settings scope for display defaults. */
   readonly scope?: vscode.Uri;
 }
@@ -59,6 +62,9 @@ interface Outcome {
   readonly result: AnalyzeResult;
   readonly first?: { readonly request: LayerRequest; readonly reply: LayerReply };
 }
+
+/** A file is often written in several steps: the view re-runs once they have stopped this long. */
+const FILE_SETTLE_MS = 200;
 
 /** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
 const PROGRESS_DELAY_MS = 300;
@@ -88,6 +94,9 @@ export class ViewController implements vscode.Disposable {
   private early?: { readonly key: string; readonly work: Promise<Outcome> };
   /** The grid's last request for the tiles on screen. */
   private shownRequest?: LayerRequest;
+  /** The files the view reads (image, model, weights, config): a change on disk re-runs it. */
+  private readonly watched = new Map<string, vscode.Disposable>();
+  private rerun?: NodeJS.Timeout;
   /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
   private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
@@ -164,9 +173,12 @@ export class ViewController implements vscode.Disposable {
     try {
       target = source.target();
     } catch (e) {
+      // A config being fixed on disk runs again by itself.
+      this.watch(source.files());
       this.fail(e as Error);
       return;
     }
+    this.watch(source.files(target));
     const request = target.analyze;
     const early = this.early;
     this.early = undefined;
@@ -199,10 +211,29 @@ export class ViewController implements vscode.Disposable {
     this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, stale: false, first });
   }
 
+  private watch(files: readonly string[]): void {
+    const wanted = new Set(files.map((f) => path.resolve(f)));
+    for (const [file, watcher] of this.watched) {
+      if (wanted.has(file)) continue;
+      watcher.dispose();
+      this.watched.delete(file);
+    }
+    for (const file of wanted) {
+      if (this.watched.has(file)) continue;
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      const changed = (): void => {
+        clearTimeout(this.rerun);
+        this.rerun = setTimeout(() => void this.load(), FILE_SETTLE_MS);
+      };
+      this.watched.set(file, vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed)));
+    }
+  }
+
   /** Shows a message instead of a model, with an optional button that runs a command. */
   showHint(message: string, action?: { readonly label: string; readonly command: string; readonly args?: readonly unknown[] }): void {
     this.generation++;
     this.current = undefined;
+    this.watch([]);
     const post: ToWebview = { type: "hint", message, action: action && { label: action.label, command: action.command } };
     this.hint = { message: post, command: action?.command, args: action?.args ?? [] };
     this.post(post);
@@ -335,6 +366,8 @@ export class ViewController implements vscode.Disposable {
 
   dispose(): void {
     this.generation++;
+    clearTimeout(this.rerun);
+    this.watch([]);
     for (const d of this.disposables) d.dispose();
   }
 }

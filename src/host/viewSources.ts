@@ -2,6 +2,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import { configRequest, type ModelConfig, readModelConfig } from "../engine/config/modelConfig";
+import type { AnalyzeRequest } from "../engine/engine";
 import type { ViewSource, ViewTarget } from "./viewController";
 import { modelSetting, preprocessingSetting } from "./settings";
 
@@ -22,19 +23,33 @@ function configText(file: string): string {
   }
 }
 
+/** The files an analysis reads. */
+function requestFiles(request: AnalyzeRequest): string[] {
+  const { input, model } = request;
+  const files = "image" in input ? [input.image] : [];
+  if (model.kind === "onnx") files.push(model.path);
+  else if ("safetensors" in model.weights) files.push(model.weights.safetensors);
+  return files;
+}
+
 function configTarget(config: ModelConfig, image: string): ViewTarget {
   return { analyze: configRequest(config, image), pinned: config.pinned, display: config.display };
 }
 
 /** An image through a config's model, or else through the model the settings name. */
 export function imageSource(image: vscode.Uri, configFile?: string): ViewSource {
+  const config = (): string | undefined => configFile ?? modelSetting(image).config;
   return {
     title: path.basename(image.fsPath),
     scope: image,
     target: () => {
-      const file = configFile ?? modelSetting(image).config;
+      const file = config();
       if (file) return configTarget(validConfig(configText(file), file), image.fsPath);
       return { analyze: { input: { image: image.fsPath }, model: modelSetting(image).source, preprocessing: preprocessingSetting(image) } };
+    },
+    files: (target) => {
+      const file = config();
+      return [image.fsPath, ...(file ? [file] : []), ...(target ? requestFiles(target.analyze) : [])];
     },
   };
 }
@@ -52,5 +67,7 @@ export function configDocumentSource(document: vscode.TextDocument): ViewSource 
       if (!image) throw new Error(`${path.basename(file)}: add an image to "images" to see its feature maps`);
       return configTarget(config, image);
     },
+    // The config itself is the editor's text: its edits arrive as they are typed.
+    files: (target) => (target ? requestFiles(target.analyze) : []),
   };
 }

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { promises as fs } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
+import { BUILTIN_MODEL, prepareModel } from "../../src/engine/models";
 import { readNpy } from "../../src/engine/npy";
 import { seedPresetChannels } from "../../src/shared/presets";
 import { SEED0 } from "../support/reference";
@@ -126,6 +127,27 @@ describe("Visualize Feature Maps panel", () => {
       await reloaded;
     } finally {
       await fs.rm(changing.fsPath, { force: true });
+    }
+  });
+
+  it("re-runs when its model file changes on disk", async () => {
+    const fm = await api();
+    const model = tmpFile("changing-model.onnx");
+    await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
+    const settings = vscode.workspace.getConfiguration("featureMaps");
+    const before = settings.inspect<string>("model")?.workspaceValue;
+    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
+    try {
+      const controller = fm.visualize(cat);
+      assert.match(await loadError(controller), /changing-model\.onnx: input x is not a 4-D float tensor/);
+      // The user exports a working model over the broken one: the panel follows without being asked.
+      const fixed = until("a run of the model written over the broken one", controller.onLoaded, (r) => !(r instanceof Error));
+      await fs.writeFile(model.fsPath, (await prepareModel(BUILTIN_MODEL)).bytes);
+      await fixed;
+      await painted(controller, "features.0");
+    } finally {
+      await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
+      await fs.rm(model.fsPath, { force: true });
     }
   });
 
