@@ -16,6 +16,18 @@ async function referenceChannel(layer: string): Promise<Float32Array> {
   return stored.data.subarray(0, stored.shape[1] * stored.shape[2]);
 }
 
+/** Runs `test` with the workspace's featureMaps.model set to `model`, then puts the setting back. */
+async function withModelSetting(model: vscode.Uri, test: () => Promise<void>): Promise<void> {
+  const settings = vscode.workspace.getConfiguration("featureMaps");
+  const before = settings.inspect<string>("model")?.workspaceValue;
+  await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
+  try {
+    await test();
+  } finally {
+    await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
+  }
+}
+
 describe("Visualize Feature Maps panel", () => {
   const cat = workspaceFile("chelsea.png");
 
@@ -103,15 +115,10 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const model = tmpFile("flat.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
-    const settings = vscode.workspace.getConfiguration("featureMaps");
-    const before = settings.inspect<string>("model")?.workspaceValue;
-    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
-    try {
+    await withModelSetting(model, async () => {
       const controller = fm.visualize(cat);
       assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
-    } finally {
-      await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
-    }
+    });
   });
 
   it("re-runs when the image changes on disk", async () => {
@@ -134,19 +141,17 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const model = tmpFile("changing-model.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
-    const settings = vscode.workspace.getConfiguration("featureMaps");
-    const before = settings.inspect<string>("model")?.workspaceValue;
-    await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
     try {
-      const controller = fm.visualize(cat);
-      assert.match(await loadError(controller), /changing-model\.onnx: input x is not a 4-D float tensor/);
-      // The user exports a working model over the broken one: the panel follows without being asked.
-      const fixed = until("a run of the model written over the broken one", controller.onLoaded, (r) => !(r instanceof Error));
-      await fs.writeFile(model.fsPath, (await prepareModel(BUILTIN_MODEL)).bytes);
-      await fixed;
-      await painted(controller, "features.0");
+      await withModelSetting(model, async () => {
+        const controller = fm.visualize(cat);
+        assert.match(await loadError(controller), /changing-model\.onnx: input x is not a 4-D float tensor/);
+        // The user exports a working model over the broken one: the panel follows without being asked.
+        const fixed = until("a run of the model written over the broken one", controller.onLoaded, (r) => !(r instanceof Error));
+        await fs.writeFile(model.fsPath, (await prepareModel(BUILTIN_MODEL)).bytes);
+        await fixed;
+        await painted(controller, "features.0");
+      });
     } finally {
-      await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
       await fs.rm(model.fsPath, { force: true });
     }
   });
