@@ -1,6 +1,6 @@
 import { type ColormapName, colormapLut } from "../src/shared/colormaps";
 import { sameLayerRequest } from "../src/shared/layerRequests";
-import type { GridLayoutInfo, GridView, LayerInfo, LayerReply, LayerRequest, LayerStats, Picture } from "../src/shared/protocol";
+import type { GridLayoutInfo, GridView, LayerInfo, LayerStats, LayerTiles, Picture } from "../src/shared/protocol";
 import { codicon, el } from "./dom";
 import { GridBands } from "./gridBands";
 import { GridLabels } from "./gridLabels";
@@ -107,7 +107,7 @@ export class Grid {
   /** Set after an error reply, so repaints do not hammer the host with the same failing request. */
   private failed = false;
   /** Tiles the host sent with its result: the next fetch takes them if it would ask for exactly these. */
-  private offered: { readonly request: LayerRequest; readonly reply: LayerReply } | undefined;
+  private offered: LayerTiles | undefined;
   private frame = 0;
   private focus = 0;
   private hovered: number | undefined;
@@ -178,7 +178,7 @@ export class Grid {
   }
 
   /** Call before the update that shows a new result. */
-  offer(first: { readonly request: LayerRequest; readonly reply: LayerReply } | undefined): void {
+  offer(first: LayerTiles | undefined): void {
     this.offered = first;
   }
 

@@ -4,7 +4,7 @@ import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/process/engineClient";
 import type { AnalyzeResult } from "../engine/process/messages";
 import { openingRequest } from "../shared/layerRequests";
-import type { DisplayDefaults, GridLayoutInfo, GridView, LayerReply, LayerRequest, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import type { DisplayDefaults, GridLayoutInfo, GridView, LayerRequest, LayerTiles, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
@@ -60,7 +60,7 @@ function analysisKey(request: AnalyzeRequest): string {
 /** A run's result and the tiles that go with it. */
 interface Outcome {
   readonly result: AnalyzeResult;
-  readonly first?: { readonly request: LayerRequest; readonly reply: LayerReply };
+  readonly first?: LayerTiles;
 }
 
 /** A file is often written in several steps: the view re-runs once they have stopped this long. */

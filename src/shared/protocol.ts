@@ -128,6 +128,12 @@ export interface ExportReply {
 
 export type ReplyBody = LayerReply | ChannelReply | ExportReply;
 
+/** A layer request with its answer, sent before it is asked (see `loaded.first`). */
+export interface LayerTiles {
+  readonly request: LayerRequest;
+  readonly reply: LayerReply;
+}
+
 // ---- webview -> host -------------------------------------------------------------------------
 
 export type ToHost =
@@ -192,7 +198,7 @@ export type ToWebview =
       /** True while a newer input is invalid and this result is kept from before. */
       readonly stale: boolean;
       /** The tiles the view is expected to ask for first, sent along to save a round trip. */
-      readonly first?: { readonly request: LayerRequest; readonly reply: LayerReply };
+      readonly first?: LayerTiles;
     }
   /** A newer input changed only how the result is shown (a config's display or pinned layers): nothing re-runs. */
   | { readonly type: "display"; readonly defaults: DisplayDefaults; readonly pinned: readonly string[] }
