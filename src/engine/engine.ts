@@ -7,9 +7,10 @@ import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
 import { ModelRunner, type RunResult } from "./inference";
 import { resizeBilinear } from "./resize";
 import { LayerRanges, RequestError, packChannel, packLayer } from "./layerTiles";
-import { buildReuse, type ModelSource, prepareModel } from "./models";
+import { type ModelSource, prepareModel } from "./models";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./preprocess";
 import { type Activation, type ActivationSummary, firstBatch, summarize } from "./stats";
+import { DrawnWeights } from "./weights";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;
@@ -147,7 +148,8 @@ export class FeatureMapsEngine {
   private readonly analyses: BoundedCache<Analysis>;
   /** Decoded images: a model edited in a config runs on the same picture again, and jimp is slow. */
   private readonly images = new BoundedCache<RgbaImage>(IMAGE_CACHE_BYTES, (image) => image.rgba.byteLength);
-  private readonly builds = buildReuse();
+  /** Initial weights of the last build: a config edit redraws only the modules it changed. */
+  private readonly drawn = new DrawnWeights();
 
   constructor(private readonly options: EngineOptions) {
     this.models = new BoundedCache<ModelRunner>(options.maxSessions ?? 2, () => 1, (runner, key) => {
@@ -172,7 +174,7 @@ export class FeatureMapsEngine {
 
   private async opened(source: ModelSource): Promise<{ readonly key: string; readonly runner: ModelRunner }> {
     const key = await this.modelKey(source);
-    const runner = await this.models.get(key, async () => ModelRunner.open(await prepareModel(source, this.builds), { provider: this.options.provider, threads: this.options.threads }));
+    const runner = await this.models.get(key, async () => ModelRunner.open(await prepareModel(source, this.drawn), { provider: this.options.provider, threads: this.options.threads }));
     return { key, runner };
   }
 

@@ -15,7 +15,7 @@ export interface RunResult {
 }
 
 /** A prepared model without its bytes: onnxruntime holds its own copy once the session exists. */
-export type RunnerModel = Omit<PreparedModel, "bytes" | "releaseBytes">;
+export type RunnerModel = Omit<PreparedModel, "bytes" | "parameters">;
 
 /** One model's onnxruntime session: a run returns every layer at once. */
 export class ModelRunner {
@@ -23,6 +23,8 @@ export class ModelRunner {
     readonly model: RunnerModel,
     private readonly session: ort.InferenceSession,
     readonly provider: ProviderReport,
+    /** The weights a built model takes as inputs, wrapped once: onnxruntime reads them in place. */
+    private readonly feeds: Readonly<Record<string, ort.Tensor>>,
   ) {}
 
   static async open(model: PreparedModel, options: SessionOptions): Promise<ModelRunner> {
@@ -32,11 +34,10 @@ export class ModelRunner {
     } catch (e) {
       const message = String((e as Error).message ?? e).split("\n")[0];
       throw new OnnxModelError(message.startsWith("CUDA") ? message : `${model.label}: onnxruntime cannot load the model (${message})`);
-    } finally {
-      model.releaseBytes();
     }
-    const { bytes: _dropped, releaseBytes: _released, ...rest } = model;
-    return new ModelRunner(rest, opened.session, opened.provider);
+    const { bytes: _dropped, parameters, ...rest } = model;
+    const feeds = Object.fromEntries([...(parameters ?? [])].map(([key, t]) => [key, new ort.Tensor("float32", t.data, t.shape)]));
+    return new ModelRunner(rest, opened.session, opened.provider, feeds);
   }
 
   async run(input: Float32Array, height: number, width: number): Promise<RunResult> {
@@ -49,7 +50,7 @@ export class ModelRunner {
     model.plan?.(height, width);
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      outputs = await this.session.run({ [model.inputName]: new ort.Tensor("float32", input, inputShape) });
+      outputs = await this.session.run({ ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) });
     } catch (e) {
       throw new OnnxModelError(`${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }

@@ -2,12 +2,11 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
 import { onnx } from "onnx-proto";
-import { ModelBytes } from "./modelBytes";
 import { INPUT_NAME, onnxModel } from "./onnxBuild";
 import { type Candidate, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, SEED_PREPROCESSING } from "./preprocess";
 import { readSafetensors } from "./safetensors";
-import { checkWeights, DrawnWeights, type WeightMap } from "./weights";
+import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 
 /** Where the weights of an architecture come from. */
@@ -28,9 +27,10 @@ export const BUILTIN_MODEL: ModelSource = { kind: "builtin", weights: { seed: 0 
 
 export interface PreparedModel {
   readonly label: string;
+  /** The ONNX message: onnxruntime has its own copy once a session is open. */
   readonly bytes: Uint8Array;
-  /** Says the bytes are no longer read (onnxruntime has its own copy): their buffer may be reused. */
-  readonly releaseBytes: () => void;
+  /** Weights fed as graph inputs at every run (built models); a user's ONNX file holds its own. */
+  readonly parameters?: ReadonlyMap<string, Tensor>;
   readonly inputName: string;
   readonly inputChannels: number;
   readonly defaults: Preprocessing;
@@ -51,16 +51,6 @@ async function mustExist(file: string): Promise<void> {
   }
 }
 
-/** What a long-lived caller keeps from one model build for the next: an edited config rebuilds it. */
-export interface BuildReuse {
-  readonly drawn: DrawnWeights;
-  readonly bytes: ModelBytes;
-}
-
-export function buildReuse(): BuildReuse {
-  return { drawn: new DrawnWeights(), bytes: new ModelBytes() };
-}
-
 async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<WeightMap> {
   if ("seed" in source) return drawn.draw(modules, source.seed);
   await mustExist(source.safetensors);
@@ -78,16 +68,16 @@ async function prepareArchitecture(
   weightsSource: WeightsSource,
   label: string,
   defaults: Preprocessing,
-  reuse: BuildReuse,
+  drawn: DrawnWeights,
 ): Promise<PreparedModel> {
   const plan = (h: number, w: number): PlannedModule[] => planArchitecture(architecture, h, w);
   const modules = plan(defaults.height, defaults.width);
-  const weights = await loadWeights(weightsSource, modules, reuse.drawn);
-  const encoded = reuse.bytes.encode((writer) => onnx.ModelProto.encode(onnxModel(modules, weights, architecture.inputChannels), writer));
+  const weights = await loadWeights(weightsSource, modules, drawn);
+  const built = onnxModel(modules, weights, architecture.inputChannels);
   return {
     label: `${label} (${weightsLabel(weightsSource)})`,
-    bytes: encoded.bytes,
-    releaseBytes: encoded.release,
+    bytes: onnx.ModelProto.encode(built.model).finish(),
+    parameters: built.parameters,
     inputName: INPUT_NAME,
     inputChannels: architecture.inputChannels,
     defaults,
@@ -99,12 +89,13 @@ async function prepareArchitecture(
 
 const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, channelOrder: "rgb", scale: 1 / 255 };
 
-export async function prepareModel(source: ModelSource, reuse = buildReuse()): Promise<PreparedModel> {
+/** `drawn` is what a long-lived caller keeps from one build for the next: an edited config rebuilds the model. */
+export async function prepareModel(source: ModelSource, drawn = new DrawnWeights()): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
-      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, reuse);
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn);
     case "architecture":
-      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, reuse);
+      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, drawn);
     case "onnx": {
       await mustExist(source.path);
       const inspected = await inspectOnnx(await fs.readFile(source.path), source.path);
@@ -112,7 +103,6 @@ export async function prepareModel(source: ModelSource, reuse = buildReuse()): P
       return {
         label: path.basename(source.path),
         bytes: inspected.bytes,
-        releaseBytes: () => undefined,
         inputName: inspected.inputName,
         inputChannels: inspected.inputChannels,
         defaults: { ...DEFAULT_ONNX_PREPROCESSING, height: size.height, width: size.width },

@@ -5,6 +5,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { planArchitecture } from "../../src/engine/architecture";
 import { type Analysis, FeatureMapsEngine } from "../../src/engine/engine";
+import { BUILTIN_MODEL, prepareModel } from "../../src/engine/models";
 import { initialWeights } from "../../src/engine/weights";
 import { xaiArchitecture } from "../../src/engine/xaiArchitecture";
 import { assertLayerMatches, referenceInput, referenceLayers } from "../support/reference";
@@ -112,5 +113,15 @@ describe("a user's ONNX model", () => {
     const file = path.join(dir, "tiny.onnx");
     const a = await analyzeTensor(file, new Float32Array(16), 4);
     assert.throws(() => a.activation("features.99"), /no layer "features\.99" in tiny\.onnx; layers are: conv, act/);
+  });
+});
+
+describe("a model built from an architecture", () => {
+  it("takes its weights as inputs, so its ONNX message is a few kB and a rebuild copies no weights", async () => {
+    const prepared = await prepareModel(BUILTIN_MODEL);
+    const stateDict = initialWeights(planArchitecture(xaiArchitecture(), 100, 100), 0);
+    assert.ok(prepared.bytes.byteLength < 64 * 1024, `${prepared.bytes.byteLength} bytes`);
+    assert.deepEqual([...(prepared.parameters?.keys() ?? [])].sort(), [...stateDict.keys()].sort());
+    for (const [key, t] of prepared.parameters ?? []) assert.deepEqual(t.data, stateDict.get(key)?.data, key);
   });
 });
