@@ -1,7 +1,7 @@
 import { type ColormapName, colormapLut } from "../src/shared/colormaps";
 import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
-import type { GridView, LayerInfo, ToWebview } from "../src/shared/protocol";
+import type { GridView, ImageView, LayerInfo, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
 import { Colorbar } from "./colorbar";
 import { Controls, type DisplaySettings } from "./controls";
@@ -19,7 +19,7 @@ import { StatusArea } from "./status";
 import { HoverReadout } from "./tooltip";
 import { type ZoomContext, ZoomView } from "./zoom";
 
-type Loaded = Extract<ToWebview, { type: "loaded" }>;
+type Loaded = Extract<ToWebview, { type: "loaded" }> & { readonly image: ImageView };
 
 const FALLBACK_COLORMAP: ColormapName = "viridis";
 const FALLBACK_NORMALIZE: NormalizeMode = "channel";
@@ -132,9 +132,13 @@ export class App {
       case "busy":
         this.status.busy(message.message);
         break;
-      case "loaded":
-        this.showResult(message);
+      case "loaded": {
+        // Without an image the host means the one shown. A view that has none yet has just said
+        // `ready`, and the host answers that with a whole result.
+        const image = message.image ?? this.loaded?.image;
+        if (image) this.showResult({ ...message, image });
         break;
+      }
       case "display":
         this.showDisplay(message);
         break;

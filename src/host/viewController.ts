@@ -4,7 +4,7 @@ import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/process/engineClient";
 import type { AnalyzeResult } from "../engine/process/messages";
 import { openingRequest } from "../shared/layerRequests";
-import type { DisplayDefaults, GridLayoutInfo, GridView, LayerRequest, LayerTiles, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import type { DisplayDefaults, GridLayoutInfo, GridView, ImageView, LayerRequest, LayerTiles, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
@@ -57,6 +57,14 @@ function analysisKey(request: AnalyzeRequest): string {
   return JSON.stringify(request);
 }
 
+function samePicture(a: Picture, b: Picture): boolean {
+  return a.width === b.width && a.height === b.height && a.rgba.every((v, i) => v === b.rgba[i]);
+}
+
+function sameImage(a: ImageView, b: ImageView): boolean {
+  return a.fileName === b.fileName && samePicture(a.original, b.original) && samePicture(a.modelInput, b.modelInput);
+}
+
 /** A run's result and the tiles that go with it. */
 interface Outcome {
   readonly result: AnalyzeResult;
@@ -97,6 +105,8 @@ export class ViewController implements vscode.Disposable {
   /** The files the view reads (image, model, weights, config): a change on disk re-runs it. */
   private readonly watched = new Map<string, vscode.Disposable>();
   private rerun?: NodeJS.Timeout;
+  /** The image of the last `loaded` the webview got since its script started. */
+  private imageShown?: ImageView;
   /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
   private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
@@ -208,7 +218,9 @@ export class ViewController implements vscode.Disposable {
     const image = this.current?.result.image;
     if (!this.current || !image) return;
     const { result, display, pinned } = this.current;
-    this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, stale: false, first });
+    const known = this.imageShown !== undefined && sameImage(this.imageShown, image);
+    this.imageShown = image;
+    this.post({ type: "loaded", model: result.model, ...(known ? {} : { image }), defaults: display, pinned, stale: false, first });
   }
 
   private watch(files: readonly string[]): void {
@@ -271,6 +283,7 @@ export class ViewController implements vscode.Disposable {
   private async handle(message: ToHost): Promise<void> {
     switch (message.type) {
       case "ready":
+        this.imageShown = undefined;
         this.readyEmitter.fire();
         if (this.hint) {
           this.post(this.hint.message);

@@ -191,7 +191,11 @@ export type ToWebview =
   | {
       readonly type: "loaded";
       readonly model: ModelView;
-      readonly image: ImageView;
+      /**
+       * Left out when it is the image of the view's last `loaded` (a config edit re-runs the model
+       * on it): ~200 kB less to carry, and in the web workbench a message's delivery grows with its size.
+       */
+      readonly image?: ImageView;
       readonly defaults: DisplayDefaults;
       /** Layers a config pins; the view shows them first. */
       readonly pinned: readonly string[];

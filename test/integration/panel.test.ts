@@ -2,11 +2,14 @@ import * as assert from "assert";
 import { promises as fs } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
-import { BUILTIN_MODEL, prepareModel } from "../../src/engine/models";
+import { planArchitecture } from "../../src/engine/architecture";
 import { readNpy } from "../../src/engine/npy";
+import { initialWeights } from "../../src/engine/weights";
+import { xaiArchitecture } from "../../src/engine/xaiArchitecture";
 import { seedPresetChannels } from "../../src/shared/presets";
 import { SEED0 } from "../support/reference";
 import { tinyModel } from "../support/tinyOnnx";
+import { writeTorchExport } from "../support/torchExport";
 import { api, assertTileShows, loadError, painted, tmpFile, until, workspaceFile } from "./support";
 
 const SEED_CHANNELS = seedPresetChannels(64);
@@ -147,7 +150,7 @@ describe("Visualize Feature Maps panel", () => {
         assert.match(await loadError(controller), /changing-model\.onnx: input x is not a 4-D float tensor/);
         // The user exports a working model over the broken one: the panel follows without being asked.
         const fixed = until("a run of the model written over the broken one", controller.onLoaded, (r) => !(r instanceof Error));
-        await fs.writeFile(model.fsPath, (await prepareModel(BUILTIN_MODEL)).bytes);
+        await writeTorchExport(initialWeights(planArchitecture(xaiArchitecture(), 100, 100), 0), model.fsPath);
         await fixed;
         await painted(controller, "features.0");
       });

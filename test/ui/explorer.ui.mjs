@@ -20,6 +20,7 @@ import {
   findInEditor,
   findWebview,
   gridPixels,
+  headerPictures,
   installProbes,
   lastKeyDown,
   paints,
@@ -202,6 +203,9 @@ try {
             const g = await waitForGrid(side, "features.0", { since: typed });
             expect(g.title.includes("[1, 32, 98, 98]"), `unexpected layer title "${g.title}"`);
             expectRealPicture(g, "side view after the edit");
+            // The result came without the image (the same one): the header keeps showing it.
+            const header = await headerPictures(side);
+            expect(header.length === 2 && header.every((f) => f > 0.9), `the header's pictures after the edit: ${header.join(", ")}`);
             await parkMouse(page);
             await page.screenshot({ path: join(SHOTS, "side-view-editing.png") });
             return `${g.colours} colours`;

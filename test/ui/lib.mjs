@@ -150,6 +150,18 @@ export async function waitForPaint(inner, since, match = () => true, timeout = 6
   return waitUntil(async () => (await paints(inner)).find((p) => p.t > since && match(p)), { timeout, interval: 50, what: "a painted grid" });
 }
 
+/** For each picture in a view's header (the original, the model's input): the share of its pixels that are opaque and not black. */
+export function headerPictures(inner) {
+  return inner.evaluate(() =>
+    [...document.querySelectorAll(".header-figures canvas")].map((c) => {
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] === 255 && d[i] + d[i + 1] + d[i + 2] > 0) lit++;
+      return lit / (c.width * c.height);
+    }),
+  );
+}
+
 /** Timestamps of the last mouseup / keydown in the main page (see installProbes). */
 export const lastMouseUp = (page) => page.evaluate(() => window.__fmMouseUp ?? 0);
 export const lastKeyDown = (page) => page.evaluate(() => window.__fmKeyDown ?? 0);
