@@ -19,22 +19,24 @@ async function referenceChannel(layer: string): Promise<Float32Array> {
   return stored.data.subarray(0, stored.shape[1] * stored.shape[2]);
 }
 
-/** Runs `test` with the workspace's featureMaps.model set to `model`, then puts the setting back. */
+/** Puts back the setting changed by withModelSetting: run after each test, even one that timed out. */
+let restoreModelSetting: (() => Thenable<void>) | undefined;
+
+/** Runs `test` with the workspace's featureMaps.model set to `model`; the setting is put back after the test. */
 async function withModelSetting(model: vscode.Uri, test: () => Promise<void>): Promise<void> {
   const settings = vscode.workspace.getConfiguration("featureMaps");
   const before = settings.inspect<string>("model")?.workspaceValue;
+  restoreModelSetting = () => settings.update("model", before, vscode.ConfigurationTarget.Workspace);
   await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
-  try {
-    await test();
-  } finally {
-    await settings.update("model", before, vscode.ConfigurationTarget.Workspace);
-  }
+  await test();
 }
 
 describe("Visualize Feature Maps panel", () => {
   const cat = workspaceFile("chelsea.png");
 
   afterEach(async () => {
+    await restoreModelSetting?.();
+    restoreModelSetting = undefined;
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
 
