@@ -2,6 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView, Picture, ProviderChoice } from "../shared/protocol";
 import { type Range, valueRange } from "../shared/normalize";
+import { percentileRange } from "../shared/percentiles";
 import { BoundedCache } from "./boundedCache";
 import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
 import { ModelRunner, type RunResult } from "./inference";
@@ -34,7 +35,8 @@ export interface AnalyzeRequest {
 /** One image through one model: every layer, with statistics made on first use. */
 export class Analysis {
   private readonly descriptions = new Map<string, { readonly summary: ActivationSummary; readonly ranges: LayerRanges }>();
-  private global?: Range;
+  /** By clip percent: the range of every layer's values. */
+  private readonly globals = new Map<number, Range>();
 
   constructor(
     readonly model: ModelView,
@@ -72,26 +74,21 @@ export class Analysis {
 
   layer(request: LayerRequest): LayerReply {
     const { summary, ranges } = this.described(request.layer);
-    return packLayer(this.activation(request.layer), summary, ranges, request, () => this.globalRange());
+    return packLayer(this.activation(request.layer), summary, ranges, request, (clip) => this.globalRange(clip));
   }
 
   channel(layer: string, channel: number): ChannelReply {
     return packChannel(layer, this.activation(layer), this.summary(layer), channel);
   }
 
-  private globalRange(): Range {
-    if (!this.global) {
-      let low = Infinity;
-      let high = -Infinity;
-      // One pass over each layer's values; their full statistics would take four.
-      for (const l of this.result.layers) {
-        const r = valueRange(firstBatch(this.activation(l.id)), 0);
-        low = Math.min(low, r.low);
-        high = Math.max(high, r.high);
-      }
-      this.global = { low, high };
+  private globalRange(clip: number): Range {
+    let range = this.globals.get(clip);
+    if (!range) {
+      const values = this.result.layers.map((l) => firstBatch(this.activation(l.id)));
+      range = clip > 0 ? percentileRange(values, clip) : values.map((v) => valueRange(v, 0)).reduce((a, b) => ({ low: Math.min(a.low, b.low), high: Math.max(a.high, b.high) }));
+      this.globals.set(clip, range);
     }
-    return this.global;
+    return range;
   }
 }
 

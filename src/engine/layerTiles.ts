@@ -23,7 +23,7 @@ function statsRange(s: ChannelStats): Range {
 
 /**
  * The ranges one layer's tiles are scaled to. Unclipped ones are the statistics' min and max;
- * clipping percentiles take a sort, so each is computed once per layer, channel and clip.
+ * clipping percentiles take passes over the values, so each is computed once per layer, channel and clip.
  */
 export class LayerRanges {
   private readonly clipped = new Map<string, Range>();
@@ -62,7 +62,7 @@ export function packLayer(
   summary: ActivationSummary,
   ranges: LayerRanges,
   request: LayerRequest,
-  globalRange: () => Range,
+  globalRange: (clip: number) => Range,
 ): LayerReply {
   const g = geometry(activation.shape);
   const channels = selectChannels(request, summary);
@@ -74,7 +74,7 @@ export function packLayer(
   let shared: Range | undefined;
   if (request.normalize === "layer") shared = ranges.layer(clip);
   else if (request.normalize === "symmetric") shared = symmetric(ranges.layer(clip));
-  else if (request.normalize === "global") shared = globalRange();
+  else if (request.normalize === "global") shared = globalRange(clip);
   channels.forEach((c, i) => {
     const range = shared ?? ranges.channel(c, clip);
     low[i] = range.low;

@@ -19,7 +19,9 @@ export function statsOf(values: Float32Array): ChannelStats {
   let max = -Infinity;
   let sum = 0;
   let zeros = 0;
-  for (const v of values) {
+  // Indexed loops: a typed array's iterator is several times slower, and a layer has ~600 k values.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;
@@ -28,7 +30,7 @@ export function statsOf(values: Float32Array): ChannelStats {
   const n = values.length;
   const mean = sum / n;
   let sq = 0;
-  for (const v of values) sq += (v - mean) * (v - mean);
+  for (let i = 0; i < n; i++) sq += (values[i] - mean) * (values[i] - mean);
   return { min, max, mean, std: Math.sqrt(sq / n), zeros: zeros / n };
 }
 

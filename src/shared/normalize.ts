@@ -2,6 +2,8 @@
 // each map's own pattern (the seed's imshow), per layer and global compare magnitudes across
 // channels or layers, symmetric keeps zero at the middle for diverging colormaps.
 
+import { percentileRange } from "./percentiles";
+
 export const NORMALIZE_MODES = ["channel", "layer", "global", "symmetric"] as const;
 export type NormalizeMode = (typeof NORMALIZE_MODES)[number];
 
@@ -10,24 +12,14 @@ export interface Range {
   readonly high: number;
 }
 
-/** The value at a percentile (0..100) of a sample, by linear interpolation between order statistics. */
-export function percentile(sorted: Float32Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const at = (Math.min(100, Math.max(0, p)) / 100) * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
-/** min..max of the values, or the clipPercent..(100 - clipPercent) percentiles when clipping. */
+/** min..max of the values, or the clipPercent..(100 - clipPercent) percentiles of the finite ones when clipping. */
 export function valueRange(values: Float32Array, clipPercent: number): Range {
-  if (clipPercent > 0) {
-    const sorted = Float32Array.from(values).sort();
-    return { low: percentile(sorted, clipPercent), high: percentile(sorted, 100 - clipPercent) };
-  }
+  if (clipPercent > 0) return percentileRange([values], clipPercent);
   let low = Infinity;
   let high = -Infinity;
-  for (const v of values) {
+  // Indexed: a typed array's iterator is 3-5 times slower here, and the global range passes ~9 M values.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v < low) low = v;
     if (v > high) high = v;
   }

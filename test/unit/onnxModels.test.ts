@@ -10,6 +10,7 @@ import { initialWeights } from "../../src/engine/weights";
 import { xaiArchitecture } from "../../src/engine/xaiArchitecture";
 import { assertLayerMatches, referenceInput, referenceLayers } from "../support/reference";
 import { exportLayerTensors, writeTorchExport } from "../support/torchExport";
+import { sortedPercentileRange } from "../support/sortedPercentiles";
 import { TINY_WEIGHT_BYTES, tinyModel } from "../support/tinyOnnx";
 
 let dir: string;
@@ -79,6 +80,18 @@ describe("a user's ONNX model", () => {
     const relu = a.activation("act").data;
     assert.ok(conv.some((v) => v < 0), "the conv has negative values");
     assert.deepEqual(relu, conv.map((v) => Math.max(0, v)));
+  });
+
+  it("scales global normalisation to the values of all layers, clipped at the asked percentiles", async () => {
+    const file = path.join(dir, "tiny-global.onnx");
+    await fs.writeFile(file, tinyModel());
+    const a = await analyzeTensor(file, Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)), 4);
+    const all = a.model.layers.map((l) => a.activation(l.id).data);
+    for (const clip of [0, 5]) {
+      const reply = a.layer({ layer: "conv", start: 0, count: 2, order: "index", normalize: "global", clipPercent: clip });
+      const range = sortedPercentileRange(all, clip);
+      assert.deepEqual([...reply.low, ...reply.high], [range.low, range.low, range.high, range.high].map(Math.fround), `clip ${clip}%`);
+    }
   });
 
   it("loads weights kept in an external data file beside it", async () => {
