@@ -38,6 +38,30 @@ describe("examples/xai.featuremaps.json", () => {
       engine.dispose();
     }
   });
+
+  it("keeps its model when an edit changes only images, layers or display, and rebuilds it for the architecture or weights", async () => {
+    const text = await fs.readFile(EXAMPLE, "utf8");
+    const edited = (...pairs: [string, string][]) => {
+      const changed = pairs.reduce((t, [from, to]) => (assert.ok(t.includes(from), from), t.replace(from, to)), text);
+      const { config } = readModelConfig(changed, EXAMPLE);
+      assert.ok(config);
+      return configRequest(config, config.images[0]).model;
+    };
+    const engine = new FeatureMapsEngine({ provider: "cpu" });
+    try {
+      const original = await engine.open(edited());
+      const sameModel = edited(
+        ['"colormap": "viridis"', '"colormap": "magma"'],
+        ['"layers": ["features.0", "features.30"]', '"layers": ["features.2"]'],
+        ['"images": ["../media/samples/chelsea.png"]', '"images": ["../test/fixtures/workspace/grace_hopper.jpg"]'],
+      );
+      assert.strictEqual(await engine.open(sameModel), original);
+      assert.notStrictEqual(await engine.open(edited(['"seed": 0', '"seed": 1'])), original);
+      assert.notStrictEqual(await engine.open(edited(['"out": 64, "kernel": 3, "padding": 0', '"out": 64, "kernel": 3, "padding": 1'])), original);
+    } finally {
+      engine.dispose();
+    }
+  });
 });
 
 describe("config problems land on the right line", () => {
