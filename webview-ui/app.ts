@@ -12,6 +12,7 @@ import { type ActiveTile, Grid } from "./grid";
 import { renderHeader } from "./header";
 import type { Host } from "./host";
 import { LayerList } from "./layerList";
+import { LayerPaneSash } from "./layerPaneSash";
 import { Requests } from "./requests";
 import { type ViewState, restoreState } from "./state";
 import { layerStatsText } from "./statsText";
@@ -102,23 +103,20 @@ export class App {
         if (channel !== undefined) this.openZoom(channel);
       },
     });
-    this.result = el(
-      "div",
-      { class: "result" },
-      this.headerSlot,
+    const workspace = el("div", { class: "workspace" });
+    const sash = new LayerPaneSash(workspace, this.layerList.element, this.state.layersWidth, (layersWidth) => this.save({ layersWidth }));
+    workspace.append(
+      this.layerList.element,
+      sash.element,
       el(
-        "div",
-        { class: "workspace" },
-        this.layerList.element,
-        el(
-          "main",
-          { class: "main" },
-          el("div", { class: "toolbar" }, this.controls.element),
-          el("div", { class: "layer-info" }, el("div", { class: "layer-text" }, this.layerTitle, this.statsLine), this.colorbar.element, this.exportButtons.element),
-          el("div", { class: "grid-area" }, this.grid.element, this.zoom.element),
-        ),
+        "main",
+        { class: "main" },
+        el("div", { class: "toolbar" }, this.controls.element),
+        el("div", { class: "layer-info" }, el("div", { class: "layer-text" }, this.layerTitle, this.statsLine), this.colorbar.element, this.exportButtons.element),
+        el("div", { class: "grid-area" }, this.grid.element, this.zoom.element),
       ),
     );
+    this.result = el("div", { class: "result" }, this.headerSlot, workspace);
     this.result.hidden = true;
     root.replaceChildren(this.status.element, this.result, this.readout.element);
     document.addEventListener("keydown", (e) => {

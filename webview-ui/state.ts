@@ -5,6 +5,8 @@ import type { ChannelOrder, GridView } from "../src/shared/protocol";
 export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
 export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
 export const CHANNEL_ORDERS: readonly ChannelOrder[] = ["index", "mean", "max"];
+/** The layer list's narrowest width in px; media/webview.css says the same. */
+export const MIN_LAYER_PANE = 180;
 
 /** What survives the panel being hidden and rebuilt: VS Code keeps it with setState/getState. */
 export interface ViewState {
@@ -20,6 +22,8 @@ export interface ViewState {
   readonly zoom?: number;
   readonly scrollTop: number;
   readonly filter: string;
+  /** The layer list's width in px once the user has moved its border; unset is the default. */
+  readonly layersWidth?: number;
 }
 
 const INITIAL: ViewState = { view: "seed", clipPercent: 0, order: "index", tileSize: 128, scrollTop: 0, filter: "" };
@@ -44,5 +48,6 @@ export function restoreState(saved: unknown): ViewState {
     zoom: nonNegativeInt(s.zoom) ? s.zoom : undefined,
     scrollTop: typeof s.scrollTop === "number" && s.scrollTop >= 0 ? s.scrollTop : 0,
     filter: typeof s.filter === "string" ? s.filter : "",
+    layersWidth: nonNegativeInt(s.layersWidth) && s.layersWidth >= MIN_LAYER_PANE ? s.layersWidth : undefined,
   };
 }

@@ -159,6 +159,34 @@ try {
             return `${g.colours} colours`;
           },
         ],
+        [
+          "dragging the layer list's border widens it until no op name is cut; the arrow keys move it back",
+          async () => {
+            const list = panel.locator(".layers");
+            const cut = () => panel.locator(".layers-list .layer-op").evaluateAll((ops) => ops.filter((o) => o.scrollWidth > o.clientWidth).length);
+            const before = (await list.boundingBox()).width;
+            expect((await cut()) > 0, "at the default width some op names should be cut (the test would show nothing)");
+            const sash = await panel.locator(".sash").boundingBox();
+            const x = sash.x + sash.width / 2;
+            const y = sash.y + sash.height / 2;
+            await page.mouse.move(x, y);
+            await page.mouse.down();
+            await page.mouse.move(x + 80, y, { steps: 4 });
+            await page.mouse.move(x + 160, y, { steps: 4 });
+            await page.mouse.up();
+            const wide = (await list.boundingBox()).width;
+            expect(Math.abs(wide - (before + 160)) <= 2, `the list is ${wide} px wide after a 160 px drag from ${before} px`);
+            expect((await cut()) === 0, `${await cut()} op names are still cut at ${wide} px`);
+            await panel.locator(".sash").focus();
+            await page.keyboard.press("ArrowLeft");
+            await page.keyboard.press("ArrowLeft");
+            const narrower = (await list.boundingBox()).width;
+            expect(Math.abs(narrower - (wide - 32)) <= 2, `two ArrowLefts gave ${narrower} px from ${wide} px`);
+            const g = await waitForGrid(panel, "features.30");
+            expectRealPicture(g, "features.30 after the resize", 50);
+            return `${before} → ${wide} → ${narrower} px`;
+          },
+        ],
       ]);
 
       let side;
