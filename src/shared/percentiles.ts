@@ -47,9 +47,9 @@ function sortedWithin(parts: readonly Float32Array[], lo: number, hi: number, co
 
 /**
  * The k-th and (k+1)-th smallest of the values in [lo, hi] (k from 0, lo < hi); `after` is the
- * smallest value above hi, for a k that is the last one in the range. Binning is monotonic, so the values
- * between a bin's smallest and largest are exactly that bin's: each step keeps one bin's range,
- * strictly narrower, as lo and hi always fall in different bins.
+ * smallest value above hi, for a k that is the last one in the range. Binning is monotonic, so
+ * the values between a bin's smallest and largest are exactly that bin's: each step keeps one
+ * bin's range, strictly narrower, as lo and hi always fall in different bins.
  */
 function orderStatistics(parts: readonly Float32Array[], k: number, lo: number, hi: number, after: number): [number, number] {
   for (;;) {
