@@ -85,7 +85,12 @@ export class Analysis {
     let range = this.globals.get(clip);
     if (!range) {
       const values = this.result.layers.map((l) => firstBatch(this.activation(l.id)));
-      range = clip > 0 ? percentileRange(values, clip) : values.map((v) => valueRange(v, 0)).reduce((a, b) => ({ low: Math.min(a.low, b.low), high: Math.max(a.high, b.high) }));
+      if (clip > 0) {
+        range = percentileRange(values, clip);
+      } else {
+        const ranges = values.map((v) => valueRange(v, 0));
+        range = { low: Math.min(...ranges.map((r) => r.low)), high: Math.max(...ranges.map((r) => r.high)) };
+      }
       this.globals.set(clip, range);
     }
     return range;

@@ -103,7 +103,7 @@ function emit(module: PlannedModule, input: string): Emitted {
     case "log_softmax":
     case "softmax":
       return {
-        nodes: [node(spec.type === "softmax" ? "Softmax" : "LogSoftmax", [input], [attribute("axis", spec.dim ?? 1)])]
+        nodes: [node(spec.type === "softmax" ? "Softmax" : "LogSoftmax", [input], [attribute("axis", spec.dim ?? 1)])],
       };
   }
 }

@@ -46,14 +46,13 @@ function sortedWithin(parts: readonly Float32Array[], lo: number, hi: number, co
 }
 
 /**
- * The k-th and (k+1)-th smallest of the values in [lo, hi] (k from 0, lo < hi); `after` is the
- * smallest value above hi, for a k that is the last one in the range. Binning is monotonic, so
- * the values between a bin's smallest and largest are exactly that bin's: each step keeps one
- * bin's range, strictly narrower, as lo and hi always fall in different bins.
+ * The k-th and (k+1)-th smallest of the values that `first` counts (k from 0); `after` is the
+ * smallest value above them, for a k that is the last one. Binning is monotonic, so the values
+ * between a bin's smallest and largest are exactly that bin's: each step keeps one bin's range,
+ * strictly narrower, as its ends always fall in different bins of the next histogram.
  */
-function orderStatistics(parts: readonly Float32Array[], k: number, lo: number, hi: number, after: number): [number, number] {
-  for (;;) {
-    const h = histogram(parts, lo, hi);
+function orderStatistics(parts: readonly Float32Array[], k: number, first: Histogram, after: number): [number, number] {
+  for (let h = first; ; ) {
     let b = 0;
     while (k >= h.counts[b]) k -= h.counts[b++];
     let next = b + 1;
@@ -66,8 +65,7 @@ function orderStatistics(parts: readonly Float32Array[], k: number, lo: number, 
       const sorted = sortedWithin(parts, h.low[b], h.high[b], count);
       return [sorted[k], k + 1 < sorted.length ? sorted[k + 1] : after];
     }
-    lo = h.low[b];
-    hi = h.high[b];
+    h = histogram(parts, h.low[b], h.high[b]);
   }
 }
 
@@ -90,10 +88,12 @@ export function percentileRange(parts: readonly Float32Array[], clipPercent: num
   }
   if (count === 0) return { low: 0, high: 0 };
   if (lo === hi) return { low: lo, high: hi };
+  // Both percentiles start from the same histogram of everything: one pass less over the values.
+  const first = histogram(parts, lo, hi);
   const at = (p: number): number => {
     const position = (Math.min(100, Math.max(0, p)) / 100) * (count - 1);
     const k = Math.floor(position);
-    const [a, b] = orderStatistics(parts, k, lo, hi, hi);
+    const [a, b] = orderStatistics(parts, k, first, hi);
     return a + (b - a) * (position - k);
   };
   return { low: at(clipPercent), high: at(100 - clipPercent) };
