@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Feature Maps next to the seed's PyTorch pipeline, in one run on one machine; prints a table.
+// Feature Maps next to the reference notebook's PyTorch pipeline, in one run on one machine; prints a table.
 // Run by hand (`npm run bench`), never as a test: timings on a shared 2-core box are noisy, so
 // read the ratios, not the absolute numbers.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -102,7 +102,7 @@ rows.push(["CLI one-shot peak memory (MB)", cli.rss, py?.rss]);
 
 console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}, onnxruntime-node ${require("onnxruntime-node/package.json").version}; medians of ${REPEATS} (CLI: 3)`);
 console.log("");
-console.log("| step | Feature Maps (ms) | seed's PyTorch (ms) | ratio |");
+console.log("| step | Feature Maps (ms) | notebook's PyTorch (ms) | ratio |");
 console.log("| --- | ---: | ---: | ---: |");
 for (const [name, a, b] of rows) console.log(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`);
 if (!hasTorch) console.log("\n(python3-torch / python3-opencv not installed: PyTorch column empty)");

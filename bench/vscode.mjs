@@ -200,7 +200,7 @@ async function layerSwitches(page, inner) {
     if ((await layerRequests(key, paint.t)).some((r) => r.layer === "features.0")) requested++;
   }
   report(
-    "(b) Home key → features.0 grid painted (64×98×98, seed 4×4, from features.2)",
+    "(b) Home key → features.0 grid painted (64×98×98, notebook 4×4, from features.2)",
     total,
     "≤ 30 ms",
     `served from the webview's tile cache (features.0 was shown before; neighbours are also prefetched when idle): ${REPEATS - requested}/${REPEATS} runs posted no request`,

@@ -16,7 +16,7 @@ export interface DisplaySettings {
 type Choice<T> = readonly [value: T, label: string];
 
 const VIEWS: readonly Choice<GridView>[] = [
-  ["seed", "Seed 4×4"],
+  ["notebook", "4×4 (notebook)"],
   ["all", "All channels"],
 ];
 const ORDER_LABELS: Record<ChannelOrder, string> = { index: "Index", mean: "Mean, high first", max: "Max, high first" };
@@ -65,7 +65,7 @@ export class Controls {
   private readonly suggestion = el("button", { class: "link-button", attrs: { type: "button" } });
 
   constructor(onChange: (change: Partial<DisplaySettings>) => void) {
-    this.view = labelledSelect("View", "The seed's 4×4 figure (channels 0-3, 10-13, 20-23, 30-33) or every channel", VIEWS, (view) => onChange({ view }));
+    this.view = labelledSelect("View", "The reference notebook's 4×4 figure (channels 0-3, 10-13, 20-23, 30-33) or every channel", VIEWS, (view) => onChange({ view }));
     this.order = labelledSelect(
       "Order",
       "Order of the channels in the All view: by index, or by mean or max activation, highest first",
@@ -114,8 +114,8 @@ export class Controls {
     this.clip.set(s.clipPercent);
     this.colormap.set(s.colormap);
     this.tileSize.set(s.tileSize);
-    // Order only applies to the All view: the seed figure is a fixed set of channels.
-    this.order.select.disabled = s.view === "seed";
+    // Order only applies to the All view: the notebook figure is a fixed set of channels.
+    this.order.select.disabled = s.view === "notebook";
     this.suggestion.hidden = s.normalize !== "symmetric" || s.colormap === DIVERGING_COLORMAP;
   }
 }

@@ -3,7 +3,7 @@
 import type { ColormapName } from "../src/shared/colormaps";
 import { geometry } from "../src/shared/geometry";
 import type { NormalizeMode } from "../src/shared/normalize";
-import { SEED_GRID, seedPresetChannels } from "../src/shared/presets";
+import { NOTEBOOK_GRID, notebookChannels } from "../src/shared/presets";
 import { type ChannelOrder, type GridView, type LayerInfo, type LayerRequest, MAX_TILES_PER_REQUEST } from "../src/shared/protocol";
 import { GAP, type GridLayout, type Size, gridLayout, tilePictureSize } from "./tileGeometry";
 import type { TileStore } from "./tileStore";
@@ -31,8 +31,8 @@ const SINGLE_MAP_SCALE = 4;
 export interface Plan {
   readonly map: Size;
   readonly count: number;
-  /** The seed preset's channels, sent explicitly; undefined in the "all" view. */
-  readonly seed: readonly number[] | undefined;
+  /** The notebook preset's channels, sent explicitly; undefined in the "all" view. */
+  readonly preset: readonly number[] | undefined;
   readonly layout: GridLayout;
   readonly rows: number;
 }
@@ -59,27 +59,27 @@ export function dataKey(s: GridSettings): string {
 export function planGrid(s: GridSettings, width: number): Plan {
   const g = geometry(s.layer.shape);
   const map = { width: g.width, height: g.height };
-  const seed = s.view === "seed" ? seedPresetChannels(g.channels) : undefined;
-  const count = seed ? seed.length : g.channels;
+  const preset = s.view === "notebook" ? notebookChannels(g.channels) : undefined;
+  const count = preset ? preset.length : g.channels;
   const available = Math.max(1, width);
   // A layer with a single map (a linear layer's output) may use the room a grid row would.
   const target = count === 1 ? Math.max(s.tileSize, Math.min(available, SINGLE_MAP_SCALE * s.tileSize)) : s.tileSize;
   const tile = tilePictureSize(map, target);
-  // The seed figure keeps its 4 columns: in a narrow view its tiles shrink instead.
-  const columns = seed ? Math.max(1, Math.min(SEED_GRID.columns, count)) : Math.max(1, Math.floor((available + GAP) / (tile.width + GAP)));
+  // The notebook figure keeps its 4 columns: in a narrow view its tiles shrink instead.
+  const columns = preset ? Math.max(1, Math.min(NOTEBOOK_GRID.columns, count)) : Math.max(1, Math.floor((available + GAP) / (tile.width + GAP)));
   const fit = Math.max(MIN_FIT_TILE, Math.floor((available - GAP * (columns - 1)) / columns));
   const layout = gridLayout(columns, tile.width <= fit ? tile : tilePictureSize(map, fit, true));
-  return { map, count, seed, layout, rows: Math.ceil(count / layout.columns) };
+  return { map, count, preset, layout, rows: Math.ceil(count / layout.columns) };
 }
 
 /** Rows per band: half a screenful, so scrolling paints a little at a time. */
 export function bandRows(plan: Plan, view: Viewport): number {
-  return plan.seed ? Math.max(1, plan.rows) : Math.max(1, Math.ceil(view.height / plan.layout.pitchY / 2));
+  return plan.preset ? Math.max(1, plan.rows) : Math.max(1, Math.ceil(view.height / plan.layout.pitchY / 2));
 }
 
-/** Rows to paint: all of the seed figure; in the "all" view whole bands covering the visible rows and one more each side. */
+/** Rows to paint: all of the notebook figure; in the "all" view whole bands covering the visible rows and one more each side. */
 export function windowRows(plan: Plan, view: Viewport): { readonly first: number; readonly end: number } {
-  if (plan.seed) return { first: 0, end: plan.rows };
+  if (plan.preset) return { first: 0, end: plan.rows };
   const band = bandRows(plan, view);
   const top = Math.max(0, Math.floor(view.top / plan.layout.pitchY) - 1);
   const bottom = Math.floor((view.top + view.height) / plan.layout.pitchY) + 1;
@@ -93,7 +93,7 @@ export function rowRange(plan: Plan, rows: { readonly first: number; readonly en
 }
 
 /**
- * What to ask for when the window lacks tiles: all of the seed figure; in the "all" view the
+ * What to ask for when the window lacks tiles: all of the notebook figure; in the "all" view the
  * missing ones plus a window's worth of margin for scrolling, within one reply's limits.
  * Undefined when the store already holds the window.
  */
@@ -101,7 +101,7 @@ export function windowFetch(plan: Plan, view: Viewport, store: TileStore): Range
   const window = rowRange(plan, windowRows(plan, view));
   const missing = store.missing(window.start, window.end);
   if (!missing) return undefined;
-  if (plan.seed) return { start: 0, end: plan.count };
+  if (plan.preset) return { start: 0, end: plan.count };
   const area = Math.max(1, plan.map.width * plan.map.height);
   const limit = Math.min(MAX_TILES_PER_REQUEST, Math.max(window.end - window.start, Math.floor(MAX_REPLY_BYTES / area)));
   const margin = Math.max(0, Math.floor((limit - (missing.end - missing.start)) / 2));
@@ -114,8 +114,8 @@ export function layerRequest(s: GridSettings, plan: Plan, range: Range): LayerRe
     layer: s.layer.id,
     start: range.start,
     count: range.end - range.start,
-    channels: plan.seed,
-    order: plan.seed ? "index" : s.order,
+    channels: plan.preset,
+    order: plan.preset ? "index" : s.order,
     normalize: s.normalize,
     clipPercent: s.clipPercent,
   };

@@ -26,7 +26,7 @@ export interface ViewState {
   readonly layersWidth?: number;
 }
 
-const INITIAL: ViewState = { view: "seed", clipPercent: 0, order: "index", tileSize: 128, scrollTop: 0, filter: "" };
+const INITIAL: ViewState = { view: "notebook", clipPercent: 0, order: "index", tileSize: 128, scrollTop: 0, filter: "" };
 
 function oneOf<T>(values: readonly T[], v: unknown): v is T {
   return values.includes(v as T);
@@ -39,7 +39,7 @@ export function restoreState(saved: unknown): ViewState {
   const nonNegativeInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
   return {
     layer: typeof s.layer === "string" ? s.layer : undefined,
-    view: s.view === "all" ? "all" : "seed",
+    view: s.view === "all" ? "all" : "notebook",
     colormap: isColormapName(s.colormap) ? s.colormap : undefined,
     normalize: oneOf(NORMALIZE_MODES, s.normalize) ? s.normalize : undefined,
     clipPercent: oneOf(CLIP_PERCENTS, s.clipPercent) ? s.clipPercent : INITIAL.clipPercent,

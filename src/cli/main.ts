@@ -8,7 +8,7 @@ import { writeSafetensors } from "../engine/safetensors";
 import { initialWeights } from "../engine/weights";
 import { xaiArchitecture } from "../engine/xaiArchitecture";
 import { renderGridPng } from "../engine/renderGrid";
-import { seedPresetChannels, SEED_GRID } from "../shared/presets";
+import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest, ProviderChoice } from "../shared/protocol";
 import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
 
@@ -118,7 +118,7 @@ async function render(values: Values, rest: string[]): Promise<void> {
   const total = analysis.summary(layer).channels.length;
   const grid = gridOption(values);
   let channels: number[];
-  let layout = grid ?? SEED_GRID;
+  let layout = grid ?? NOTEBOOK_GRID;
   if (typeof values.channels === "string") {
     channels = values.channels.split(",").map((s) => Number(s.trim()));
     const columns = Math.min(channels.length, Math.ceil(Math.sqrt(channels.length)));
@@ -126,7 +126,7 @@ async function render(values: Values, rest: string[]): Promise<void> {
   } else if (grid) {
     channels = Array.from({ length: Math.min(total, grid.rows * grid.columns) }, (_, i) => i);
   } else {
-    channels = seedPresetChannels(total);
+    channels = notebookChannels(total);
   }
   const request: LayerRequest = { layer, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent };
   await fs.writeFile(out, await renderGridPng(analysis.layer(request), layout, colormap));

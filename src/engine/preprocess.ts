@@ -6,7 +6,7 @@ export type ChannelOrderName = "bgr" | "rgb";
 export interface Preprocessing {
   readonly height: number;
   readonly width: number;
-  /** The seed reads with cv2.imread, so its model sees BGR. */
+  /** The reference notebook reads with cv2.imread, so its model sees BGR. */
   readonly channelOrder: ChannelOrderName;
   /** Multiplies the 8-bit values; 1/255 is ToTensor(). */
   readonly scale: number;

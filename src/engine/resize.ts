@@ -2,7 +2,7 @@ import type { RgbaImage } from "./image";
 
 // cv2.resize(..., interpolation=INTER_LINEAR) on 8-bit images, bit for bit: OpenCV 4 does not
 // interpolate in float but with 11-bit fixed-point weights, clamps columns and rows differently
-// at the borders, and for an exact 2x shrink uses INTER_AREA instead. The seed's model saw those
+// at the borders, and for an exact 2x shrink uses INTER_AREA instead. The notebook's model saw those
 // bytes, so they are reproduced here (test/reference/README.md states the rule; resize tests
 // compare with OpenCV's output).
 

@@ -1,6 +1,6 @@
 import type { Architecture, ModuleSpec } from "./architecture";
 
-// The seed's `XAI(num_classes=2)`: a CIFAR-style VGG whose first conv has no padding.
+// The reference notebook's `XAI(num_classes=2)`: a CIFAR-style VGG whose first conv has no padding.
 // `vgg` lists each block's convs as [in, out] and what follows each conv's ReLU.
 type After = "dropout3" | "dropout4" | "pool";
 

@@ -19,7 +19,7 @@ export async function chooseConfig(state: vscode.Memento, image: vscode.Uri): Pr
   if (remembered !== undefined && (remembered === BUILTIN || configs.some((c) => c.fsPath === remembered))) return remembered || undefined;
   const picked = await vscode.window.showQuickPick(
     [
-      { label: "$(circuit-board) Built-in XAI model", description: "the seed's VGG-style CNN", file: BUILTIN },
+      { label: "$(circuit-board) Built-in XAI model", description: "the reference notebook's VGG-style CNN", file: BUILTIN },
       ...configs.map((c) => ({ label: `$(json) ${vscode.workspace.asRelativePath(c)}`, description: "model config", file: c.fsPath })),
     ],
     { title: "Visualize Feature Maps: which model?", placeHolder: "The workspace has model configs (featureMaps.model sets one for good)" },

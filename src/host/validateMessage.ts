@@ -69,7 +69,7 @@ export function validateMessage(raw: unknown): { message: ToHost } | { error: st
         ? { message: { type: "export", id, kind: m.kind, layer: m.layer } }
         : { error: "malformed export request", id };
     case "painted":
-      return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, 1 << 24) && (m.view === "seed" || m.view === "all")
+      return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, 1 << 24) && (m.view === "notebook" || m.view === "all")
         ? { message: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, 1 << 24)), tiles: m.tiles, view: m.view } }
         : { error: "malformed painted notice" };
     case "snapshot": {

@@ -1,5 +1,5 @@
 import type { NormalizeMode } from "./normalize";
-import { seedPresetChannels } from "./presets";
+import { notebookChannels } from "./presets";
 import type { LayerInfo, LayerRequest } from "./protocol";
 import { geometry } from "./geometry";
 
@@ -14,13 +14,13 @@ export function openingLayer(layers: readonly LayerInfo[], pinned: readonly stri
 
 /**
  * What a view that has not asked for anything yet will ask for first: its opening layer as the
- * seed's figure, unclipped. The host sends these tiles with the result instead of waiting for
+ * reference notebook's figure, unclipped. The host sends these tiles with the result instead of waiting for
  * the request; a view that asks for something else simply asks.
  */
 export function openingRequest(layers: readonly LayerInfo[], pinned: readonly string[], normalize: NormalizeMode): LayerRequest | undefined {
   const layer = openingLayer(layers, pinned);
   if (!layer) return undefined;
-  const channels = seedPresetChannels(geometry(layer.shape).channels);
+  const channels = notebookChannels(geometry(layer.shape).channels);
   return { layer: layer.id, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent: 0 };
 }
 

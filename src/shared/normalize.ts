@@ -1,5 +1,5 @@
 // Maps float activations to 8-bit tiles. The modes answer different questions: per channel shows
-// each map's own pattern (the seed's imshow), per layer and global compare magnitudes across
+// each map's own pattern (the reference notebook's imshow), per layer and global compare magnitudes across
 // channels or layers, symmetric keeps zero at the middle for diverging colormaps.
 
 import { percentileRange } from "./percentiles";

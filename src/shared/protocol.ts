@@ -81,7 +81,7 @@ export interface LayerRequest {
   /** Positions in the chosen order, not channel indices: [start, start + count). */
   readonly start: number;
   readonly count: number;
-  /** Explicit channel indices (the seed's preset); overrides start/count/order when given. */
+  /** Explicit channel indices (the notebook preset); overrides start/count/order when given. */
   readonly channels?: readonly number[];
   readonly order: ChannelOrder;
   readonly normalize: NormalizeMode;
@@ -165,7 +165,7 @@ export type ToHost =
     }
   | { readonly type: "snapshot"; readonly id: RequestId; readonly picture: Picture; readonly layout: GridLayoutInfo };
 
-export type GridView = "seed" | "all";
+export type GridView = "notebook" | "all";
 
 /** Where each tile sits on the snapshot picture, so a reader can find a channel's pixels. */
 export interface GridLayoutInfo {

@@ -6,13 +6,13 @@ import { planArchitecture } from "../../src/engine/architecture";
 import { readNpy } from "../../src/engine/npy";
 import { initialWeights } from "../../src/engine/weights";
 import { xaiArchitecture } from "../../src/engine/xaiArchitecture";
-import { seedPresetChannels } from "../../src/shared/presets";
+import { notebookChannels } from "../../src/shared/presets";
 import { SEED0 } from "../support/reference";
 import { tinyModel } from "../support/tinyOnnx";
 import { writeTorchExport } from "../support/torchExport";
 import { api, assertTileShows, loadError, painted, tmpFile, until, workspaceFile } from "./support";
 
-const SEED_CHANNELS = seedPresetChannels(64);
+const SEED_CHANNELS = notebookChannels(64);
 
 async function referenceChannel(layer: string): Promise<Float32Array> {
   const stored = readNpy(await fs.readFile(path.join(SEED0, "channels", `${layer}.npy`)), layer);
@@ -40,13 +40,13 @@ describe("Visualize Feature Maps panel", () => {
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
 
-  it("explorer: opens a panel on the clicked image that paints the seed's 4x4 grid of features.0, equal to PyTorch", async () => {
+  it("explorer: opens a panel on the clicked image that paints the notebook's 4x4 grid of features.0, equal to PyTorch", async () => {
     const fm = await api();
     // The explorer passes the clicked Uri and the selection.
     await vscode.commands.executeCommand("featureMaps.visualize", cat, [cat]);
     const controller = fm.controllerFor(cat);
     assert.ok(controller, "a panel for the image");
-    const paint = await painted(controller, "features.0", "seed");
+    const paint = await painted(controller, "features.0", "notebook");
     assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
     assert.strictEqual(controller.provider?.used, "cpu");
     // Tile 0 is channel 0: its pixels are PyTorch's channel 0 through viridis.
@@ -57,8 +57,8 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const controller = fm.visualize(cat);
     await painted(controller, "features.0");
-    controller.selectLayer("features.30", "seed");
-    const paint = await painted(controller, "features.30", "seed");
+    controller.selectLayer("features.30", "notebook");
+    const paint = await painted(controller, "features.30", "notebook");
     assert.deepStrictEqual([...paint.channels], SEED_CHANNELS);
     await assertTileShows(controller, 0, await referenceChannel("features.30"), 12, 12);
   });

@@ -59,9 +59,9 @@ describe("side panel while editing a model config", () => {
     await fs.rm(config.fsPath, { force: true });
   });
 
-  it("shows the example config's model: the seed's grid of features.0", async () => {
+  it("shows the example config's model: the notebook grid of features.0", async () => {
     const view = await sideView();
-    const paint = await painted(view, "features.0", "seed");
+    const paint = await painted(view, "features.0", "notebook");
     assert.strictEqual(paint.tiles, 16);
   });
 

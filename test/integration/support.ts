@@ -37,7 +37,7 @@ export function until<T>(what: string, event: vscode.Event<T>, accept: (value: T
 }
 
 /** The next paint of a layer (in a view, or any), or the current one if it is already on screen. */
-export async function painted(controller: ViewController, layer: string, view?: "seed" | "all"): Promise<PaintInfo> {
+export async function painted(controller: ViewController, layer: string, view?: "notebook" | "all"): Promise<PaintInfo> {
   const match = (p: PaintInfo | undefined): p is PaintInfo => p?.layer === layer && (view === undefined || p.view === view);
   if (match(controller.lastPaint)) return controller.lastPaint;
   return until(`a paint of ${layer} (${view})`, controller.onPainted, match);
@@ -52,7 +52,7 @@ export async function loadError(controller: ViewController): Promise<string> {
 
 /**
  * Checks that tile `index` of the snapshot shows `values` through viridis, each value scaled to
- * the channel's own min..max as the seed's imshow does: the centre pixel of every upscaled cell.
+ * the channel's own min..max as the reference notebook's imshow does: the centre pixel of every upscaled cell.
  */
 export async function assertTileShows(controller: ViewController, index: number, values: Float32Array, height: number, width: number): Promise<void> {
   const { picture, layout } = await controller.snapshot();

@@ -119,7 +119,7 @@ try {
           },
         ],
         [
-          "clicking it opens a panel painting the 4×4 seed grid of features.0",
+          "clicking it opens a panel painting the 4×4 notebook grid of features.0",
           async () => {
             await clickMenuItem(page, menu, "Visualize Feature Maps");
             panel = await findWebview(page, "panel");

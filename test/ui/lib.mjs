@@ -179,7 +179,7 @@ export function gridPixels(inner, { columns, tiles } = {}) {
       const canvases = [...document.querySelectorAll("canvas.grid-canvas")].filter((c) => c.width > 0 && c.height > 0);
       const title = document.querySelector(".layer-title")?.textContent ?? "";
       if (canvases.length === 0) return { title, canvases: 0, colours: 0, opaque: 0, hash: 0, paintedTiles: 0 };
-      // The first band is enough for the seed figure (one band) and the top of the "all" view.
+      // The first band is enough for the notebook figure (one band) and the top of the "all" view.
       const c = canvases.reduce((a, b) => (parseFloat(a.style.top) <= parseFloat(b.style.top) ? a : b));
       const { data, width, height } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
       const colours = new Set();

@@ -59,7 +59,7 @@ describe("feature-maps CLI", () => {
     assert.ok(Math.abs(max - ref.max) <= 1e-5 * ref.max, `max ${max} vs PyTorch ${ref.max}`);
   });
 
-  it("render: the seed's 4x4 figure, tile pixels coloured through viridis", async () => {
+  it("render: the reference notebook's 4x4 figure, tile pixels coloured through viridis", async () => {
     const out = path.join(dir, "grid.png");
     const { code, stderr } = await cli("render", SAMPLE_IMAGE, "--layer", "30", "--out", out);
     assert.equal(code, 0);

@@ -60,12 +60,12 @@ describe("grid plan", () => {
     assert.equal(dataKey(settings({ colormap: "magma", tileSize: 64 })), dataKey(settings()));
     assert.notEqual(dataKey(settings({ clipPercent: 1 })), dataKey(settings()));
     assert.notEqual(dataKey(settings({ generation: 2 })), dataKey(settings()));
-    // The seed figure is a fixed set of channels: the order does not change it.
-    assert.equal(dataKey(settings({ view: "seed", order: "max" })), dataKey(settings({ view: "seed" })));
+    // The notebook figure is a fixed set of channels: the order does not change it.
+    assert.equal(dataKey(settings({ view: "notebook", order: "max" })), dataKey(settings({ view: "notebook" })));
   });
 
   it("asks for the whole seed figure at once, and nothing once it is held", () => {
-    const s = settings({ view: "seed", layer: layer("features.0", [1, 64, 98, 98]) });
+    const s = settings({ view: "notebook", layer: layer("features.0", [1, 64, 98, 98]) });
     const plan = planGrid(s, view.width);
     const store = new TileStore(dataKey(s));
     const range = windowFetch(plan, view, store);

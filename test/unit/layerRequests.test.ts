@@ -25,7 +25,7 @@ function firstRequestOfNewView(layers: readonly LayerInfo[], pinned: readonly st
 }
 
 describe("the tiles sent with a result", () => {
-  it("are what a new view asks for first: the seed's figure of its opening layer", () => {
+  it("are what a new view asks for first: the reference notebook's figure of its opening layer", () => {
     for (const [layers, pinned] of [
       [xai, []],
       [xai, ["features.30"]],

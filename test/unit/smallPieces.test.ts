@@ -5,7 +5,7 @@ import { readNpy, writeNpy } from "../../src/engine/npy";
 import { moduleOfNode } from "../../src/engine/pytorchNames";
 import { rankChannels, statsOf, summarize } from "../../src/engine/stats";
 import { toBytes, valueRange } from "../../src/shared/normalize";
-import { seedPresetChannels } from "../../src/shared/presets";
+import { notebookChannels } from "../../src/shared/presets";
 import { validateMessage } from "../../src/host/validateMessage";
 import { hintFor } from "../../src/host/errorHints";
 
@@ -68,12 +68,12 @@ describe("statistics", () => {
   });
 });
 
-describe("the seed's preset", () => {
+describe("the notebook preset", () => {
   it("is channels row*10+column for a 4x4 grid", () => {
-    assert.deepEqual(seedPresetChannels(64), [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33]);
+    assert.deepEqual(notebookChannels(64), [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23, 30, 31, 32, 33]);
   });
   it("falls back to the first channels on thin layers", () => {
-    assert.deepEqual(seedPresetChannels(8), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(notebookChannels(8), [0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
 

@@ -14,7 +14,7 @@ describe("the packaged VSIX, installed", () => {
   it("visualizes an image: model built, onnxruntime run, grid painted", async () => {
     const fm = await api();
     const controller = fm.visualize(workspaceFile("chelsea.png"));
-    const paint = await painted(controller, "features.0", "seed");
+    const paint = await painted(controller, "features.0", "notebook");
     assert.strictEqual(paint.tiles, 16);
     assert.strictEqual(controller.provider?.used, "cpu");
     const { picture } = await controller.snapshot();
