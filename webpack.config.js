@@ -17,7 +17,7 @@ const node = {
   target: "node20",
   entry: {
     extension: "./src/host/extension.ts",
-    engineProcess: "./src/engine/process/engineProcess.ts",
+    engineProcess: "./src/engine/run/engineProcess.ts",
     cli: "./src/cli/main.ts",
   },
   output: { path: path.resolve(__dirname, "dist"), filename: "[name].js", libraryTarget: "commonjs2" },

@@ -2,12 +2,12 @@
 import { promises as fs } from "fs";
 import { parseArgs } from "util";
 import { FeatureMapsEngine } from "../engine/engine";
-import { planArchitecture } from "../engine/architecture";
-import { writeNpy } from "../engine/npy";
-import { writeSafetensors } from "../engine/safetensors";
-import { initialWeights } from "../engine/weights";
-import { xaiArchitecture } from "../engine/xaiArchitecture";
-import { renderGridPng } from "../engine/renderGrid";
+import { planArchitecture } from "../engine/model/architecture";
+import { writeNpy } from "../engine/formats/npy";
+import { writeSafetensors } from "../engine/formats/safetensors";
+import { initialWeights } from "../engine/model/weights";
+import { xaiArchitecture } from "../engine/model/xaiArchitecture";
+import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest, ProviderChoice } from "../shared/protocol";
 import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";

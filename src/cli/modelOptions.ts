@@ -3,10 +3,10 @@ import * as path from "path";
 import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
 import { COLORMAP_NAMES, type ColormapName } from "../shared/colormaps";
 import type { AnalyzeRequest, InputSource } from "../engine/engine";
-import type { ModelSource } from "../engine/models";
-import { readNpy } from "../engine/npy";
-import { planesToTensor, type Preprocessing } from "../engine/preprocess";
-import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/config/modelConfig";
+import type { ModelSource } from "../engine/model/models";
+import { readNpy } from "../engine/formats/npy";
+import { planesToTensor, type Preprocessing } from "../engine/image/preprocess";
+import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
 
 export class UsageError extends Error {}
 

@@ -3,15 +3,15 @@ import * as path from "path";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView, Picture, ProviderChoice } from "../shared/protocol";
 import { type Range, valueRange } from "../shared/normalize";
 import { percentileRange } from "../shared/percentiles";
-import { BoundedCache } from "./boundedCache";
-import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image";
-import { ModelRunner, type RunResult } from "./inference";
-import { resizeBilinear } from "./resize";
-import { LayerRanges, RequestError, packChannel, packLayer } from "./layerTiles";
-import { type ModelSource, prepareModel } from "./models";
-import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./preprocess";
-import { type Activation, type ActivationSummary, firstBatch, summarize } from "./stats";
-import { DrawnWeights } from "./weights";
+import { BoundedCache } from "./run/boundedCache";
+import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image/decode";
+import { ModelRunner, type RunResult } from "./run/inference";
+import { resizeBilinear } from "./image/resize";
+import { LayerRanges, RequestError, packChannel, packLayer } from "./analysis/layerTiles";
+import { type ModelSource, prepareModel } from "./model/models";
+import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./image/preprocess";
+import { type Activation, type ActivationSummary, firstBatch, summarize } from "./analysis/stats";
+import { DrawnWeights } from "./model/weights";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;

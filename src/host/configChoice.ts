@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { CONFIG_SUFFIX } from "../engine/config/modelConfig";
+import { CONFIG_SUFFIX } from "../engine/model/config";
 import { modelSetting } from "./settings";
 
 const REMEMBERED = "featureMaps.chosenConfig";

@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import { promises as fs } from "fs";
-import { CONFIG_SUFFIX, type ConfigProblem, type ModelConfig, problemSpan, readModelConfig, weightsProblems } from "../engine/config/modelConfig";
+import { CONFIG_SUFFIX, type ConfigProblem, type ModelConfig, problemSpan, readModelConfig, weightsProblems } from "../engine/model/config";
 
 export function isConfigDocument(document: vscode.TextDocument): boolean {
   return document.uri.scheme === "file" && document.fileName.toLowerCase().endsWith(CONFIG_SUFFIX);

@@ -2,7 +2,7 @@ import * as path from "path";
 import * as vscode from "vscode";
 import { Jimp } from "jimp";
 import type { AnalyzeRequest } from "../engine/engine";
-import type { EngineClient } from "../engine/process/engineClient";
+import type { EngineClient } from "../engine/run/engineClient";
 import type { Picture } from "../shared/protocol";
 
 function defaultName(analyze: AnalyzeRequest, layer: string, ext: string): string {

@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import { EngineClient } from "../engine/process/engineClient";
+import { EngineClient } from "../engine/run/engineClient";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";

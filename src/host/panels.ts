@@ -1,6 +1,6 @@
 import * as path from "path";
 import * as vscode from "vscode";
-import type { EngineClient } from "../engine/process/engineClient";
+import type { EngineClient } from "../engine/run/engineClient";
 import type { ProviderStatus } from "./statusBar";
 import { imageSource } from "./viewSources";
 import { ViewController } from "./viewController";

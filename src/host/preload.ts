@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { EngineClient } from "../engine/process/engineClient";
+import type { EngineClient } from "../engine/run/engineClient";
 import { imageSource } from "./viewSources";
 
 const USED_KEY = "featureMaps.usedInWorkspace";

@@ -4,8 +4,8 @@ import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
 import type { DisplayDefaults, ProviderChoice } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
-import type { ModelSource } from "../engine/models";
-import type { Preprocessing } from "../engine/preprocess";
+import type { ModelSource } from "../engine/model/models";
+import type { Preprocessing } from "../engine/image/preprocess";
 
 const SECTION = "featureMaps";
 

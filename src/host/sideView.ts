@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { EngineClient } from "../engine/process/engineClient";
+import type { EngineClient } from "../engine/run/engineClient";
 import { isConfigDocument } from "./configDiagnostics";
 import { activeTabImage } from "./imageFiles";
 import { ViewController, type ViewSource } from "./viewController";

@@ -1,8 +1,8 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
-import type { EngineClient } from "../engine/process/engineClient";
-import type { AnalyzeResult } from "../engine/process/messages";
+import type { EngineClient } from "../engine/run/engineClient";
+import type { AnalyzeResult } from "../engine/run/messages";
 import { openingRequest } from "../shared/layerRequests";
 import type { DisplayDefaults, GridLayoutInfo, GridView, ImageView, LayerRequest, LayerTiles, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
 import { hintFor } from "./errorHints";

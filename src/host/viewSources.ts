@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
-import { configRequest, type ModelConfig, readModelConfig } from "../engine/config/modelConfig";
+import { configRequest, type ModelConfig, readModelConfig } from "../engine/model/config";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { ViewSource, ViewTarget } from "./viewController";
 import { modelSetting, preprocessingSetting } from "./settings";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { promises as fs } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
-import { writeSafetensors } from "../../src/engine/safetensors";
+import { writeSafetensors } from "../../src/engine/formats/safetensors";
 import type { ViewController } from "../../src/host/viewController";
 import { api, loadError, painted, tmpFile, until, workspaceFile } from "./support";
 

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { promises as fs } from "fs";
 import * as path from "path";
 import type { Analysis } from "../../src/engine/engine";
-import { readNpy } from "../../src/engine/npy";
-import { geometry, statsOf } from "../../src/engine/stats";
+import { readNpy } from "../../src/engine/formats/npy";
+import { geometry, statsOf } from "../../src/engine/analysis/stats";
 import { REFERENCE } from "./paths";
 
 export interface ReferenceLayer {

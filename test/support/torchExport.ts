@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "fs";
 import * as path from "path";
 import { onnx } from "onnx-proto";
-import type { Tensor, WeightMap } from "../../src/engine/weights";
+import type { Tensor, WeightMap } from "../../src/engine/model/weights";
 import { REFERENCE } from "./paths";
 
 // PyTorch's export of the seed model is 60 MB, so the repository keeps its graph without weights

@@ -6,7 +6,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "util";
 import { Jimp } from "jimp";
-import { readNpy } from "../../src/engine/npy";
+import { readNpy } from "../../src/engine/formats/npy";
 import { colormapLut } from "../../src/shared/colormaps";
 import { CLI, SAMPLE_IMAGE } from "../support/paths";
 import { referenceLayers } from "../support/reference";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as path from "path";
 import { after, describe, it } from "node:test";
-import { EngineClient } from "../../src/engine/process/engineClient";
-import { BUILTIN_MODEL } from "../../src/engine/models";
+import { EngineClient } from "../../src/engine/run/engineClient";
+import { BUILTIN_MODEL } from "../../src/engine/model/models";
 import { ROOT, SAMPLE_IMAGE } from "../support/paths";
 
 describe("the inference process", () => {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { describe, it } from "node:test";
-import { LayerRanges, packLayer } from "../../src/engine/layerTiles";
-import { channelValues, summarize } from "../../src/engine/stats";
+import { LayerRanges, packLayer } from "../../src/engine/analysis/layerTiles";
+import { channelValues, summarize } from "../../src/engine/analysis/stats";
 import { NORMALIZE_MODES, type Range, symmetric, toBytes } from "../../src/shared/normalize";
 import { sortedPercentileRange } from "../support/sortedPercentiles";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BoundedCache } from "../../src/engine/boundedCache";
-import { readNpy, writeNpy } from "../../src/engine/npy";
-import { moduleOfNode } from "../../src/engine/pytorchNames";
-import { rankChannels, statsOf, summarize } from "../../src/engine/stats";
+import { BoundedCache } from "../../src/engine/run/boundedCache";
+import { readNpy, writeNpy } from "../../src/engine/formats/npy";
+import { moduleOfNode } from "../../src/engine/model/pytorchNames";
+import { rankChannels, statsOf, summarize } from "../../src/engine/analysis/stats";
 import { toBytes, valueRange } from "../../src/shared/normalize";
 import { notebookChannels } from "../../src/shared/presets";
 import { validateMessage } from "../../src/host/validateMessage";

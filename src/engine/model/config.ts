@@ -4,12 +4,12 @@ import Ajv from "ajv";
 import { findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
 import schema from "../../../schemas/featuremaps.schema.json";
 import type { DisplayDefaults } from "../../shared/protocol";
-import { type Architecture, ArchitectureError, planArchitecture } from "../architecture";
+import { type Architecture, ArchitectureError, planArchitecture } from "./architecture";
 import type { AnalyzeRequest } from "../engine";
-import type { ModelSource, WeightsSource } from "../models";
-import { type Preprocessing, SEED_PREPROCESSING } from "../preprocess";
-import { readSafetensors } from "../safetensors";
-import { checkWeights, WeightsMismatchError } from "../weights";
+import type { ModelSource, WeightsSource } from "./models";
+import { type Preprocessing, SEED_PREPROCESSING } from "../image/preprocess";
+import { readSafetensors } from "../formats/safetensors";
+import { checkWeights, WeightsMismatchError } from "./weights";
 
 // `*.featuremaps.json`: a model written like PyTorch code, or an ONNX file, with its weights,
 // input and what to show. Every problem carries the JSON path it is about, so an editor can put

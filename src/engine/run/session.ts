@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import type { ProviderChoice, ProviderReport } from "../shared/protocol";
+import type { ProviderChoice, ProviderReport } from "../../shared/protocol";
 
 export interface SessionOptions {
   readonly provider: ProviderChoice;

@@ -4,8 +4,8 @@ import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName 
 import { onnx } from "onnx-proto";
 import { INPUT_NAME, onnxModel } from "./onnxBuild";
 import { type Candidate, inspectOnnx } from "./onnxInspect";
-import { type Preprocessing, SEED_PREPROCESSING } from "./preprocess";
-import { readSafetensors } from "./safetensors";
+import { type Preprocessing, SEED_PREPROCESSING } from "../image/preprocess";
+import { readSafetensors } from "../formats/safetensors";
 import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 

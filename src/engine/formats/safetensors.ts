@@ -1,4 +1,4 @@
-import type { Tensor } from "./weights";
+import type { Tensor } from "../model/weights";
 
 // The safetensors layout: u64 little-endian header length, a JSON header mapping names to
 // {dtype, shape, data_offsets} relative to the end of the header, then the raw bytes.

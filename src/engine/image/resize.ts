@@ -1,4 +1,4 @@
-import type { RgbaImage } from "./image";
+import type { RgbaImage } from "./decode";
 
 // cv2.resize(..., interpolation=INTER_LINEAR) on 8-bit images, bit for bit: OpenCV 4 does not
 // interpolate in float but with 11-bit fixed-point weights, clamps columns and rows differently

@@ -1,4 +1,4 @@
-import type { RgbaImage } from "./image";
+import type { RgbaImage } from "./decode";
 import { resizeBilinear } from "./resize";
 
 export type ChannelOrderName = "bgr" | "rgb";

@@ -1,7 +1,7 @@
 // The inference process: the extension host forks it so that a native crash in onnxruntime (a
 // broken model, an out-of-memory GPU) ends this process and not the user's extension host.
 import { FeatureMapsEngine } from "../engine";
-import { writeNpy } from "../npy";
+import { writeNpy } from "../formats/npy";
 import type { EngineCall, EngineResults, FromEngine, ToEngine } from "./messages";
 
 let engine: FeatureMapsEngine | undefined;

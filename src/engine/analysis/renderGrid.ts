@@ -1,6 +1,6 @@
 import { Jimp } from "jimp";
-import type { LayerReply } from "../shared/protocol";
-import { colormapLut, type ColormapName, paintTile } from "../shared/colormaps";
+import type { LayerReply } from "../../shared/protocol";
+import { colormapLut, type ColormapName, paintTile } from "../../shared/colormaps";
 
 export interface GridLayout {
   readonly rows: number;

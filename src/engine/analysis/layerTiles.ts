@@ -1,5 +1,5 @@
-import type { ChannelReply, ChannelStats, LayerReply, LayerRequest } from "../shared/protocol";
-import { type Range, symmetric, toBytes, valueRange } from "../shared/normalize";
+import type { ChannelReply, ChannelStats, LayerReply, LayerRequest } from "../../shared/protocol";
+import { type Range, symmetric, toBytes, valueRange } from "../../shared/normalize";
 import { type Activation, type ActivationSummary, channelValues, firstBatch, geometry, rankChannels } from "./stats";
 
 export class RequestError extends Error {}

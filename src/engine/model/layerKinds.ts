@@ -1,4 +1,4 @@
-import type { LayerKind } from "../shared/protocol";
+import type { LayerKind } from "../../shared/protocol";
 
 const KINDS: ReadonlyArray<readonly [LayerKind, readonly string[]]> = [
   ["conv", ["Conv", "ConvTranspose", "Conv2d", "ConvInteger", "QLinearConv"]],

@@ -1,5 +1,5 @@
-import { geometry } from "../shared/geometry";
-import type { ChannelStats, LayerStats } from "../shared/protocol";
+import { geometry } from "../../shared/geometry";
+import type { ChannelStats, LayerStats } from "../../shared/protocol";
 
 export { geometry };
 

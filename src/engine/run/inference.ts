@@ -1,10 +1,10 @@
 import * as ort from "onnxruntime-node";
-import type { LayerInfo, ProviderReport } from "../shared/protocol";
-import { layerKind } from "./layerKinds";
-import type { PreparedModel } from "./models";
-import { OnnxModelError } from "./onnxInspect";
+import type { LayerInfo, ProviderReport } from "../../shared/protocol";
+import { layerKind } from "../model/layerKinds";
+import type { PreparedModel } from "../model/models";
+import { OnnxModelError } from "../model/onnxInspect";
 import { openSession, type SessionOptions } from "./session";
-import type { Activation } from "./stats";
+import type { Activation } from "../analysis/stats";
 
 export interface RunResult {
   readonly layers: readonly LayerInfo[];
