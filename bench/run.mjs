@@ -64,7 +64,7 @@ async function ours(size) {
   const proto = onnx.ModelProto.decode(model.bytes);
   proto.graph.output = proto.graph.output.filter((o) => o.name === "output");
   const plainSession = (await openSession(onnx.ModelProto.encode(proto).finish(), { provider: "cpu" })).session;
-  // Built models take their weights as inputs (src/engine/onnxBuild.ts), fed with the image.
+  // Built models take their weights as inputs (src/engine/model/onnxBuild.ts), fed with the image.
   const weights = Object.fromEntries([...(model.parameters ?? [])].map(([key, t]) => [key, new ort.Tensor("float32", t.data, t.shape)]));
   const feed = { ...weights, input: new ort.Tensor("float32", input, [1, 3, size, size]) };
   await plainSession.run(feed);
