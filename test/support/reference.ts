@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { promises as fs } from "fs";
 import * as path from "path";
-import type { Analysis } from "../../src/engine/engine";
+import type { Analysis } from "../../src/engine/analysis/analysis";
 import { readNpy } from "../../src/engine/formats/npy";
 import { geometry, statsOf } from "../../src/engine/analysis/stats";
 import { REFERENCE } from "./paths";

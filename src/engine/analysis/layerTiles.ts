@@ -1,15 +1,15 @@
 import type { ChannelReply, ChannelStats, LayerReply, LayerRequest } from "../../shared/protocol";
 import { type Range, symmetric, toBytes, valueRange } from "../../shared/normalize";
 import { type Activation, type ActivationSummary, channelValues, firstBatch, geometry, rankChannels } from "./stats";
+import { FeatureMapsError } from "../../shared/errors";
 
-export class RequestError extends Error {}
 
 /** Which channels a request shows, in display order. */
 export function selectChannels(request: LayerRequest, summary: ActivationSummary): number[] {
   const total = summary.channels.length;
   if (request.channels) {
     const bad = request.channels.filter((c) => !Number.isInteger(c) || c < 0 || c >= total);
-    if (bad.length > 0) throw new RequestError(`${request.layer} has ${total} channels (0-${total - 1}); no channel ${bad.join(", ")}`);
+    if (bad.length > 0) throw new FeatureMapsError("CHANNEL_UNKNOWN", `${request.layer} has ${total} channels (0-${total - 1}); no channel ${bad.join(", ")}`);
     return [...request.channels];
   }
   const order = request.order === "index" ? summary.channels.map((_, i) => i) : rankChannels(summary.channels, request.order);
@@ -99,7 +99,7 @@ export function packLayer(
 export function packChannel(layer: string, activation: Activation, summary: ActivationSummary, channel: number): ChannelReply {
   const g = geometry(activation.shape);
   if (!Number.isInteger(channel) || channel < 0 || channel >= g.channels) {
-    throw new RequestError(`${layer} has ${g.channels} channels (0-${g.channels - 1}); no channel ${channel}`);
+    throw new FeatureMapsError("CHANNEL_UNKNOWN", `${layer} has ${g.channels} channels (0-${g.channels - 1}); no channel ${channel}`);
   }
   // slice, not subarray: the reply must own an exact-size buffer.
   return { kind: "channel", layer, channel, height: g.height, width: g.width, values: channelValues(activation, channel).slice(), stats: summary.channels[channel] };

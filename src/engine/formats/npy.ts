@@ -1,3 +1,4 @@
+import { FeatureMapsError } from "../../shared/errors";
 // NumPy's .npy format, version 1.0 for writing: magic, a little-endian u16 header length, a
 // Python-dict header padded so the data starts 64-byte aligned, then C-order data.
 
@@ -29,7 +30,7 @@ const DTYPES: Record<string, NpyArray["dtype"]> = { "<f4": "float32", "<f8": "fl
 
 export function readNpy(bytes: Uint8Array, name: string): NpyArray {
   const fail = (why: string): never => {
-    throw new Error(`${name}: not a readable .npy file: ${why}`);
+    throw new FeatureMapsError("INPUT_INVALID", `${name}: not a readable .npy file: ${why}`);
   };
   if (bytes.byteLength < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== MAGIC) fail("no NUMPY magic");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,4 +1,5 @@
 import type { Tensor } from "../model/weights";
+import { FeatureMapsError } from "../../shared/errors";
 
 // The safetensors layout: u64 little-endian header length, a JSON header mapping names to
 // {dtype, shape, data_offsets} relative to the end of the header, then the raw bytes.
@@ -15,8 +16,8 @@ function toFloat32(dtype: string, bytes: Uint8Array, count: number, key: string)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   const width = { F32: 4, F64: 8, F16: 2, BF16: 2 }[dtype];
-  if (width === undefined) throw new Error(`${key}: dtype ${dtype} is not a floating-point type this reader takes (F32, F64, F16, BF16)`);
-  if (bytes.byteLength !== count * width) throw new Error(`${key}: ${bytes.byteLength} bytes do not hold ${count} ${dtype} values`);
+  if (width === undefined) throw new FeatureMapsError("WEIGHTS_INVALID", `${key}: dtype ${dtype} is not a floating-point type this reader takes (F32, F64, F16, BF16)`);
+  if (bytes.byteLength !== count * width) throw new FeatureMapsError("WEIGHTS_INVALID", `${key}: ${bytes.byteLength} bytes do not hold ${count} ${dtype} values`);
   for (let i = 0; i < count; i++) {
     if (dtype === "F32") out[i] = view.getFloat32(i * 4, true);
     else if (dtype === "F64") out[i] = view.getFloat64(i * 8, true);
@@ -37,7 +38,7 @@ function halfToFloat(h: number): number {
 
 export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, Tensor> {
   const fail = (why: string): never => {
-    throw new Error(`${fileName}: not a readable safetensors file: ${why}`);
+    throw new FeatureMapsError("WEIGHTS_INVALID", `${fileName}: not a readable safetensors file: ${why}`);
   };
   if (bytes.byteLength < 8) fail("shorter than its 8-byte header length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

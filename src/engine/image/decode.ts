@@ -2,6 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { imageSize } from "image-size";
 import { Jimp } from "jimp";
+import { FeatureMapsError } from "../../shared/errors";
 
 /** Decoded pixels: 4 bytes (R, G, B, A) a pixel, row-major. */
 export interface RgbaImage {
@@ -10,7 +11,6 @@ export interface RgbaImage {
   readonly rgba: Uint8Array;
 }
 
-export class ImageError extends Error {}
 
 export const DEFAULT_MAX_MEGAPIXELS = 64;
 
@@ -43,36 +43,37 @@ export async function readImage(file: string, maxMegapixels = DEFAULT_MAX_MEGAPI
     bytes = await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ImageError(`${name}: cannot read the file (${code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a folder" : (e as Error).message})`);
+    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: cannot read the file (${code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a folder" : (e as Error).message})`);
   }
   return decodeImage(bytes, name, maxMegapixels);
 }
 
 export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels = DEFAULT_MAX_MEGAPIXELS): Promise<RgbaImage> {
-  if (bytes.byteLength === 0) throw new ImageError(`${name}: the file is empty`);
+  if (bytes.byteLength === 0) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the file is empty`);
   let header: { width?: number; height?: number; type?: string };
   try {
     header = imageSize(bytes);
   } catch {
-    throw new ImageError(`${name}: not a ${FORMATS_TEXT} image`);
+    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: not a ${FORMATS_TEXT} image`);
   }
   const type = header.type ?? "unknown";
-  if (!DECODABLE.has(type)) throw new ImageError(`${name}: ${formatName(type)} images are not supported (use ${FORMATS_TEXT})`);
+  if (!DECODABLE.has(type)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: ${formatName(type)} images are not supported (use ${FORMATS_TEXT})`);
   const { width = 0, height = 0 } = header;
-  if (!(width > 0 && height > 0)) throw new ImageError(`${name}: the ${formatName(type)} header gives no size`);
+  if (!(width > 0 && height > 0)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} header gives no size`);
   const megapixels = (width * height) / 1e6;
   if (megapixels > maxMegapixels) {
-    throw new ImageError(
+    throw new FeatureMapsError(
+      "IMAGE_TOO_LARGE",
       `${name}: ${width}x${height} is ${megapixels.toFixed(1)} megapixels, above the limit of ${maxMegapixels} (featureMaps.maxMegapixels)`,
     );
   }
   const complete = END_MARKERS[type];
-  if (complete && !complete(bytes)) throw new ImageError(`${name}: the ${formatName(type)} data is cut short (truncated file)`);
+  if (complete && !complete(bytes)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} data is cut short (truncated file)`);
   let decoded: { bitmap: { width: number; height: number; data: Buffer } };
   try {
     decoded = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    throw new ImageError(`${name}: the ${formatName(type)} data cannot be decoded (${String((e as Error).message ?? e).split("\n")[0]})`);
+    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} data cannot be decoded (${String((e as Error).message ?? e).split("\n")[0]})`);
   }
   const { bitmap } = decoded;
   // Copy out of jimp's Buffer: callers keep this, and pooled Buffers must not travel.

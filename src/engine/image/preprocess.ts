@@ -1,5 +1,6 @@
 import type { RgbaImage } from "./decode";
 import { resizeBilinear } from "./resize";
+import { FeatureMapsError } from "../../shared/errors";
 
 export type ChannelOrderName = "bgr" | "rgb";
 
@@ -22,11 +23,11 @@ export function preprocessingKey(p: Preprocessing): string {
 
 export function checkPreprocessing(p: Preprocessing): void {
   for (const [name, v] of [["mean", p.mean], ["std", p.std]] as const) {
-    if (v !== undefined && (v.length !== 3 || v.some((x) => !Number.isFinite(x)))) throw new Error(`${name} must be three numbers, one per channel`);
+    if (v !== undefined && (v.length !== 3 || v.some((x) => !Number.isFinite(x)))) throw new FeatureMapsError("CONFIG_INVALID", `${name} must be three numbers, one per channel`);
   }
-  if (p.std?.some((x) => x === 0)) throw new Error("std must not contain 0");
+  if (p.std?.some((x) => x === 0)) throw new FeatureMapsError("CONFIG_INVALID", "std must not contain 0");
   if (!(Number.isInteger(p.height) && Number.isInteger(p.width) && p.height > 0 && p.width > 0 && p.height * p.width <= 4096 * 4096)) {
-    throw new Error(`input size ${p.height}x${p.width} must be positive whole numbers of at most 4096x4096 pixels`);
+    throw new FeatureMapsError("CONFIG_INVALID", `input size ${p.height}x${p.width} must be positive whole numbers of at most 4096x4096 pixels`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { FeatureMapsError } from "../../shared/errors";
 // A model written the way PyTorch code writes it: named nn.Sequential groups plus the functional
 // steps of `forward` between them. The built-in XAI model and `*.featuremaps.json` configs both
 // use this, so a module's id is exactly its PyTorch name (`features.30`).
@@ -46,13 +47,13 @@ export interface PlannedModule {
   readonly moduleIndex?: number;
 }
 
-export class ArchitectureError extends Error {
+export class ArchitectureError extends FeatureMapsError {
   constructor(
     message: string,
     readonly stepIndex: number,
     readonly moduleIndex?: number,
   ) {
-    super(message);
+    super("CONFIG_INVALID", message);
   }
 }
 

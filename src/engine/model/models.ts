@@ -8,6 +8,7 @@ import { type Preprocessing, SEED_PREPROCESSING } from "../image/preprocess";
 import { readSafetensors } from "../formats/safetensors";
 import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
+import { FeatureMapsError } from "../../shared/errors";
 
 /** Where the weights of an architecture come from. */
 export type WeightsSource = { readonly seed: number } | { readonly safetensors: string };
@@ -47,7 +48,7 @@ async function mustExist(file: string): Promise<void> {
   try {
     await fs.stat(file);
   } catch {
-    throw new Error(`${path.basename(file)}: cannot read the file (it does not exist)`);
+    throw new FeatureMapsError("MODEL_INVALID", `${path.basename(file)}: cannot read the file (it does not exist)`);
   }
 }
 

@@ -2,6 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { onnx } from "onnx-proto";
 import { moduleOfNode, nodeLeaf } from "./pytorchNames";
+import { FeatureMapsError } from "../../shared/errors";
 
 /** A tensor that may be a layer: a node output, before a run tells its type and shape. */
 export interface Candidate {
@@ -22,7 +23,6 @@ export interface InspectedOnnx {
   readonly outputs: readonly string[];
 }
 
-export class OnnxModelError extends Error {}
 
 const MIN_OPSET = 7;
 // Ops whose outputs are shapes, indices or constants, never feature maps.
@@ -43,18 +43,18 @@ async function inlineExternalData(model: onnx.ModelProto, modelPath: string, fil
     const entry = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
     const location = entry.location;
     if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
-      throw new OnnxModelError(`${file}: tensor ${t.name} points at external data "${location ?? ""}" outside the model's folder`);
+      throw new FeatureMapsError("MODEL_INVALID", `${file}: tensor ${t.name} points at external data "${location ?? ""}" outside the model's folder`);
     }
     let data: Buffer;
     try {
       data = await fs.readFile(path.join(dir, location));
     } catch {
-      throw new OnnxModelError(`${file}: external data file "${location}" (tensor ${t.name}) is missing; keep it beside the model`);
+      throw new FeatureMapsError("MODEL_INVALID", `${file}: external data file "${location}" (tensor ${t.name}) is missing; keep it beside the model`);
     }
     const offset = Number(entry.offset ?? 0);
     const length = entry.length === undefined ? data.byteLength - offset : Number(entry.length);
     if (!(offset >= 0 && length >= 0 && offset + length <= data.byteLength)) {
-      throw new OnnxModelError(`${file}: external data for ${t.name} runs past the end of "${location}"`);
+      throw new FeatureMapsError("MODEL_INVALID", `${file}: external data for ${t.name} runs past the end of "${location}"`);
     }
     t.rawData = new Uint8Array(data.buffer, data.byteOffset + offset, length);
     t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
@@ -107,19 +107,20 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new OnnxModelError(`${file}: not an ONNX model (${(e as Error).message})`);
+    throw new FeatureMapsError("MODEL_INVALID", `${file}: not an ONNX model (${(e as Error).message})`);
   }
   const graph = model.graph;
-  if (!graph || (graph.node ?? []).length === 0) throw new OnnxModelError(`${file}: not an ONNX model (no graph nodes)`);
+  if (!graph || (graph.node ?? []).length === 0) throw new FeatureMapsError("MODEL_INVALID", `${file}: not an ONNX model (no graph nodes)`);
   const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === "ai.onnx");
   const version = opset ? Number(opset.version?.toString()) : 0;
-  if (version < MIN_OPSET) throw new OnnxModelError(`${file}: opset ${version} is older than onnxruntime supports (${MIN_OPSET} or later)`);
+  if (version < MIN_OPSET) throw new FeatureMapsError("MODEL_INVALID", `${file}: opset ${version} is older than onnxruntime supports (${MIN_OPSET} or later)`);
   await inlineExternalData(model, modelPath, file);
 
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ""));
   const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ""));
   if (inputs.length !== 1) {
-    throw new OnnxModelError(
+    throw new FeatureMapsError(
+      "MODEL_INVALID",
       `${file}: has ${inputs.length} inputs (${inputs.map((i) => i.name).join(", ")}); Feature Maps feeds one image tensor [1, C, H, W]`,
     );
   }
@@ -127,7 +128,7 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
   const tensorType = input.type?.tensorType;
   const dims = tensorType?.shape?.dim ?? [];
   if (tensorType?.elemType !== FLOAT || dims.length !== 4) {
-    throw new OnnxModelError(`${file}: input ${input.name} is not a 4-D float tensor [N, C, H, W]; Feature Maps feeds images`);
+    throw new FeatureMapsError("MODEL_INVALID", `${file}: input ${input.name} is not a 4-D float tensor [N, C, H, W]; Feature Maps feeds images`);
   }
   const channels = dimValue(dims[1]) ?? 3;
   const [height, width] = [dimValue(dims[2]), dimValue(dims[3])];

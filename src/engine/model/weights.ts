@@ -1,5 +1,6 @@
 import { pytorchOpName, type PlannedModule } from "./architecture";
 import { fillUniform } from "./random";
+import { FeatureMapsError } from "../../shared/errors";
 
 export interface Tensor {
   readonly shape: readonly number[];
@@ -94,13 +95,13 @@ export class DrawnWeights {
   }
 }
 
-export class WeightsMismatchError extends Error {
+export class WeightsMismatchError extends FeatureMapsError {
   constructor(
     message: string,
     /** The state_dict keys concerned, so an editor can point at them. */
     readonly keys: readonly string[],
   ) {
-    super(message);
+    super("WEIGHTS_INVALID", message);
   }
 }
 

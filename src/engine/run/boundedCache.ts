@@ -1,10 +1,24 @@
+import { cancelled } from "../../shared/errors";
+
+interface Entry<V> {
+  readonly value: Promise<V>;
+  size: number;
+  /** Callers still waiting for the value while it is being made. */
+  waiters: number;
+  /** A caller that cannot cancel waits for it: it runs to the end. */
+  kept: boolean;
+  settled: boolean;
+  readonly controller: AbortController;
+}
+
 /**
  * Promises by key, least recently used dropped first once the sizes add up past a bound. Two
  * callers asking for the same key while it is being made share one computation; a failure is
- * not kept, so the next call tries again.
+ * not kept, so the next call tries again. A caller that cancels stops waiting at once; the
+ * computation itself is cancelled only when no caller waits for it any more.
  */
 export class BoundedCache<V> {
-  private readonly entries = new Map<string, { value: Promise<V>; size: number }>();
+  private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
     private readonly maxSize: number,
@@ -12,27 +26,22 @@ export class BoundedCache<V> {
     private readonly onEvict: (value: V, key: string) => void = () => undefined,
   ) {}
 
-  get(key: string, create: () => Promise<V>): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit) {
+  get(key: string, create: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
+    if (signal?.aborted) return Promise.reject(cancelled());
+    let entry = this.entries.get(key);
+    if (entry) {
       // Re-insert to mark it most recently used.
       this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.value;
+      this.entries.set(key, entry);
+    } else {
+      entry = this.start(key, create);
     }
-    const value = create();
-    const entry = { value, size: 0 };
-    this.entries.set(key, entry);
-    value.then(
-      (v) => {
-        entry.size = this.sizeOf(v);
-        this.evict(key);
-      },
-      () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      },
-    );
-    return value;
+    if (!signal) entry.kept = true;
+    return entry.settled || !signal ? entry.value : this.wait(entry, signal);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   clear(): void {
@@ -46,6 +55,50 @@ export class BoundedCache<V> {
       this.entries.delete(key);
       this.evicted(key, e.value);
     }
+  }
+
+  private start(key: string, create: (signal: AbortSignal) => Promise<V>): Entry<V> {
+    const controller = new AbortController();
+    const entry: Entry<V> = { value: create(controller.signal), size: 0, waiters: 0, kept: false, settled: false, controller };
+    this.entries.set(key, entry);
+    entry.value.then(
+      (v) => {
+        entry.settled = true;
+        entry.size = this.sizeOf(v);
+        this.evict(key);
+      },
+      () => {
+        entry.settled = true;
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return entry;
+  }
+
+  private wait(entry: Entry<V>, signal: AbortSignal): Promise<V> {
+    entry.waiters++;
+    return new Promise<V>((resolve, reject) => {
+      const leave = (): void => {
+        signal.removeEventListener("abort", onAbort);
+        entry.waiters--;
+      };
+      const onAbort = (): void => {
+        leave();
+        if (entry.waiters === 0 && !entry.kept && !entry.settled) entry.controller.abort();
+        reject(cancelled());
+      };
+      signal.addEventListener("abort", onAbort);
+      entry.value.then(
+        (v) => {
+          leave();
+          resolve(v);
+        },
+        (e: unknown) => {
+          leave();
+          reject(e);
+        },
+      );
+    });
   }
 
   private evicted(key: string, value: Promise<V>): void {

@@ -2,9 +2,9 @@ import * as ort from "onnxruntime-node";
 import type { LayerInfo, ProviderReport } from "../../shared/protocol";
 import { layerKind } from "../model/layerKinds";
 import type { PreparedModel } from "../model/models";
-import { OnnxModelError } from "../model/onnxInspect";
 import { openSession, type SessionOptions } from "./session";
 import type { Activation } from "../analysis/stats";
+import { FeatureMapsError } from "../../shared/errors";
 
 export interface RunResult {
   readonly layers: readonly LayerInfo[];
@@ -33,7 +33,7 @@ export class ModelRunner {
       opened = await openSession(model.bytes, options);
     } catch (e) {
       const message = String((e as Error).message ?? e).split("\n")[0];
-      throw new OnnxModelError(message.startsWith("CUDA") ? message : `${model.label}: onnxruntime cannot load the model (${message})`);
+      throw e instanceof FeatureMapsError ? e : new FeatureMapsError("MODEL_INVALID", `${model.label}: onnxruntime cannot load the model (${message})`);
     }
     const { bytes: _dropped, parameters, ...rest } = model;
     const feeds = Object.fromEntries([...(parameters ?? [])].map(([key, t]) => [key, new ort.Tensor("float32", t.data, t.shape)]));
@@ -44,7 +44,7 @@ export class ModelRunner {
     const { model } = this;
     const inputShape = [1, model.inputChannels, height, width];
     if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
-      throw new OnnxModelError(`${model.label} only takes ${model.fixedSize.height}x${model.fixedSize.width} inputs, not ${height}x${width}`);
+      throw new FeatureMapsError("MODEL_INVALID", `${model.label} only takes ${model.fixedSize.height}x${model.fixedSize.width} inputs, not ${height}x${width}`);
     }
     // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
     model.plan?.(height, width);
@@ -52,7 +52,7 @@ export class ModelRunner {
     try {
       outputs = await this.session.run({ ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) });
     } catch (e) {
-      throw new OnnxModelError(`${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
+      throw new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }
     const finals = new Set(model.outputs);
     const layers: LayerInfo[] = [];
@@ -71,7 +71,7 @@ export class ModelRunner {
       bytes += data.byteLength;
     }
     if (!layers.some((l) => l.shape.length === 4)) {
-      throw new OnnxModelError(`${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
+      throw new FeatureMapsError("MODEL_INVALID", `${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
     }
     const final = outputs[model.outputs[0]];
     return { layers, activations, inputShape, outputShape: final ? [...final.dims] : [], bytes };

@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 import type { ProviderChoice, ProviderReport } from "../../shared/protocol";
+import { FeatureMapsError } from "../../shared/errors";
 
 export interface SessionOptions {
   readonly provider: ProviderChoice;
@@ -52,7 +53,7 @@ export async function openSession(model: Uint8Array, options: SessionOptions): P
     const reason = /shared library|providers_(shared|cuda)/.test(detail)
       ? "CUDA could not be used: onnxruntime's CUDA provider is not installed (npm run install-cuda, with CUDA 12)"
       : `CUDA could not be used: ${detail}`;
-    if (wanted === "cuda") throw new Error(`${reason}. Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.`);
+    if (wanted === "cuda") throw new FeatureMapsError("CUDA_UNAVAILABLE", `${reason}. Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.`);
     return { session: await create(model, ["cpu"], threads), provider: { wanted, used: "cpu", reason } };
   }
 }
