@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Analysis, FeatureMapsEngine } from "../../src/engine/engine";
+import type { Analysis } from "../../src/engine/analysis/analysis";
+import { FeatureMapsEngine } from "../../src/engine/engine";
 import { BUILTIN_MODEL } from "../../src/engine/model/models";
 import { SAMPLE_IMAGE } from "../support/paths";
 import { assertLayerMatches, type ReferenceLayer, referenceInput, referenceLayers } from "../support/reference";
