@@ -9,8 +9,9 @@ import { initialWeights } from "../engine/model/weights";
 import { xaiArchitecture } from "../engine/model/xaiArchitecture";
 import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
-import type { LayerRequest, ProviderChoice } from "../shared/protocol";
+import type { LayerRequest } from "../shared/protocol";
 import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
+import { DEFAULTS, MAX_CLIP_PERCENT, oneOf, PROVIDER_CHOICES } from "../shared/choices";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -47,9 +48,9 @@ function required(values: Values, name: string): string {
 }
 
 function engineFor(values: Values): FeatureMapsEngine {
-  const provider = (values.provider ?? "auto") as string;
-  if (!["auto", "cuda", "cpu"].includes(provider)) throw new UsageError(`--provider takes auto, cuda or cpu, got ${provider}`);
-  return new FeatureMapsEngine({ provider: provider as ProviderChoice, maxSessions: 1 });
+  const provider = values.provider ?? DEFAULTS.provider;
+  if (!oneOf(PROVIDER_CHOICES, provider)) throw new UsageError(`--provider takes ${PROVIDER_CHOICES.join(", ")}, got ${String(provider)}`);
+  return new FeatureMapsEngine({ provider, maxSessions: 1 });
 }
 
 /** `30` is accepted for `features.30` where the model has such a layer. */
@@ -110,8 +111,8 @@ async function render(values: Values, rest: string[]): Promise<void> {
   const out = required(values, "out");
   const colormap = colormapOption(values);
   const normalize = normalizeOption(values);
-  const clipPercent = values.clip === undefined ? 0 : Number(values.clip);
-  if (!(clipPercent >= 0 && clipPercent < 50)) throw new UsageError(`--clip takes a percentage from 0 to below 50, got ${values.clip}`);
+  const clipPercent = values.clip === undefined ? DEFAULTS.clipPercent : Number(values.clip);
+  if (!(clipPercent >= 0 && clipPercent < MAX_CLIP_PERCENT)) throw new UsageError(`--clip takes a percentage from 0 to below ${MAX_CLIP_PERCENT}, got ${values.clip}`);
   if (typeof values.channels === "string" && values.grid) throw new UsageError("give --channels or --grid, not both");
   const { engine, analysis } = await analysisFor(values, rest);
   const layer = layerId(values, analysis.model.layers.map((l) => l.id));

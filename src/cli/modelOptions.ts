@@ -7,6 +7,7 @@ import type { ModelSource } from "../engine/model/models";
 import { readNpy } from "../engine/formats/npy";
 import { planesToTensor, type Preprocessing } from "../engine/image/preprocess";
 import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
+import { DEFAULTS, oneOf } from "../shared/choices";
 
 export class UsageError extends Error {}
 
@@ -119,14 +120,16 @@ export async function analyzeRequest(values: Values, image: string | undefined, 
   return input && { input, model: modelSource(values, positionalModel, config), preprocessing };
 }
 
+function choiceOption<T extends string>(values: Values, name: string, choices: readonly T[], fallback: T): T {
+  const value = str(values, name) ?? fallback;
+  if (!oneOf(choices, value)) throw new UsageError(`--${name} takes one of ${choices.join(", ")}, got ${value}`);
+  return value;
+}
+
 export function colormapOption(values: Values): ColormapName {
-  const name = str(values, "colormap") ?? "viridis";
-  if (!(COLORMAP_NAMES as readonly string[]).includes(name)) throw new UsageError(`--colormap takes one of ${COLORMAP_NAMES.join(", ")}, got ${name}`);
-  return name as ColormapName;
+  return choiceOption(values, "colormap", COLORMAP_NAMES, DEFAULTS.colormap);
 }
 
 export function normalizeOption(values: Values): NormalizeMode {
-  const mode = str(values, "normalize") ?? "channel";
-  if (!(NORMALIZE_MODES as readonly string[]).includes(mode)) throw new UsageError(`--normalize takes one of ${NORMALIZE_MODES.join(", ")}, got ${mode}`);
-  return mode as NormalizeMode;
+  return choiceOption(values, "normalize", NORMALIZE_MODES, DEFAULTS.normalize);
 }

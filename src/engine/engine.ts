@@ -1,9 +1,10 @@
 import { promises as fs } from "fs";
 import * as path from "path";
+import { DEFAULTS } from "../shared/choices";
 import { checkpoint, FeatureMapsError } from "../shared/errors";
 import type { ImageView, ModelView, ProviderChoice } from "../shared/protocol";
 import { Analysis } from "./analysis/analysis";
-import { DEFAULT_MAX_MEGAPIXELS, readImage, type RgbaImage } from "./image/decode";
+import { readImage, type RgbaImage } from "./image/decode";
 import { displayCopy, picture, planesPicture } from "./image/pictures";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./image/preprocess";
 import { type ModelSource, prepareModel } from "./model/models";
@@ -115,7 +116,7 @@ export class FeatureMapsEngine {
     if ("image" in input) {
       if (model.inputChannels !== 3) throw new FeatureMapsError("INPUT_INVALID", `${model.label} takes ${model.inputChannels} input channels; images give 3`);
       const file = input.image;
-      const decoded = await this.images.get(imageKey, () => readImage(file, this.options.maxMegapixels ?? DEFAULT_MAX_MEGAPIXELS), signal);
+      const decoded = await this.images.get(imageKey, () => readImage(file, this.options.maxMegapixels ?? DEFAULTS.maxMegapixels), signal);
       const { planes } = modelInputBytes(decoded, p);
       tensor = planesToTensor(planes, p);
       image = {

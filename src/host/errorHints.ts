@@ -1,10 +1,25 @@
-/** What the user can do next about an error, by what the error is about. */
-export function hintFor(message: string): string {
-  if (/megapixels/.test(message)) return "Raise featureMaps.maxMegapixels in Settings, or use a smaller image.";
-  if (/CUDA/.test(message)) return 'Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.';
-  if (/weights|safetensors/i.test(message)) return "Check featureMaps.weights (a PyTorch state_dict saved as .safetensors) in Settings.";
-  if (/\.onnx|onnxruntime|ONNX|feature maps to show|inputs \(/.test(message)) return "Check featureMaps.model in Settings: an ONNX CNN with one image input.";
-  if (/inference process/.test(message)) return "Retry; if it happens again, the model crashes onnxruntime.";
-  if (/featureMaps\./.test(message)) return "Fix the setting named above.";
-  return "Check that the file is a PNG, JPEG, BMP, GIF or TIFF image that opens elsewhere.";
+import type { ErrorCode } from "../shared/errors";
+
+/** What the user can do next, by what went wrong; undefined where the message says it all. */
+const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
+  IMAGE_UNREADABLE: "Check that the file is a PNG, JPEG, BMP, GIF or TIFF image that opens elsewhere.",
+  IMAGE_TOO_LARGE: "Raise featureMaps.maxMegapixels in Settings, or use a smaller image.",
+  MODEL_INVALID: "Check the model (featureMaps.model in Settings, or the config's model): an ONNX CNN with one image input.",
+  WEIGHTS_INVALID: "Check the weights (featureMaps.weights in Settings, or the config's weights): a PyTorch state_dict saved as .safetensors.",
+  CONFIG_INVALID: "Fix the setting or config entry named above.",
+  INPUT_INVALID: "Check the input settings (size, channels) against what the model takes.",
+  LAYER_UNKNOWN: "Pick a layer from the list.",
+  CHANNEL_UNKNOWN: undefined,
+  CUDA_UNAVAILABLE: 'Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.',
+  OUT_OF_BUDGET: "Use a smaller input size.",
+  CANCELLED: undefined,
+  TIMEOUT: "Retry; a large model or input may need more time.",
+  ENGINE_CRASHED: "Retry; if it happens again, the model crashes onnxruntime.",
+  BAD_REQUEST: undefined,
+  NOT_READY: undefined,
+  INTERNAL: "Retry; if it happens again, the Feature Maps output log says more.",
+};
+
+export function hintFor(code: ErrorCode): string | undefined {
+  return HINTS[code];
 }

@@ -23,10 +23,10 @@ async function chooseTarget(analyze: AnalyzeRequest, layer: string, ext: string,
 }
 
 /** Writes the layer's raw float32 tensor as .npy; undefined when the user cancels the dialog. */
-export async function exportLayerNpy(engine: EngineClient, analyze: AnalyzeRequest, layer: string, target?: vscode.Uri): Promise<string | undefined> {
+export async function exportLayerNpy(engine: EngineClient, analyze: AnalyzeRequest, layer: string, target?: vscode.Uri, signal?: AbortSignal): Promise<string | undefined> {
   const uri = await chooseTarget(analyze, layer, "npy", { NumPy: ["npy"] }, target);
   if (!uri) return undefined;
-  await vscode.workspace.fs.writeFile(uri, await engine.call({ op: "npy", analyze, layer }));
+  await vscode.workspace.fs.writeFile(uri, await engine.call("npy", { analyze, layer }, { signal }));
   return uri.fsPath;
 }
 

@@ -10,6 +10,7 @@ import { chooseConfig } from "./configChoice";
 import { ConfigDiagnostics } from "./configDiagnostics";
 import { SIDE_VIEW_ID, SideView } from "./sideView";
 import type { ViewController } from "./viewController";
+import { FeatureMapsError } from "../shared/errors";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -40,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
 
   const activeAnalysis = (): ViewController => {
     const controller = panels.controllerFor();
-    if (!controller?.analysis) throw new Error("Open a Feature Maps panel first.");
+    if (!controller?.analysis) throw new FeatureMapsError("NOT_READY", "Open a Feature Maps panel first.");
     return controller;
   };
 
@@ -65,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     vscode.commands.registerCommand("featureMaps.saveLayerNpy", async (target?: vscode.Uri) => {
       const controller = activeAnalysis();
       const layer = controller.lastPaint?.layer;
-      if (!layer || !controller.analysis) throw new Error("No layer is shown yet.");
+      if (!layer || !controller.analysis) throw new FeatureMapsError("NOT_READY", "No layer is shown yet.");
       return exportLayerNpy(engine, controller.analysis, layer, target);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

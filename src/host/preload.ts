@@ -17,14 +17,14 @@ async function likelyUsed(state: vscode.Memento): Promise<boolean> {
 /**
  * In a workspace that uses Feature Maps, runs the default model once on the bundled sample image
  * in the background. The first panel then finds the inference process started, the model built
- * and onnxruntime past its slower first run: about 2 s it would otherwise wait on this machine.
+ * and onnxruntime past its slower first run.
  */
 export async function preload(context: vscode.ExtensionContext, engine: EngineClient, log: (line: string) => void): Promise<void> {
   if (vscode.workspace.getConfiguration("featureMaps").get<string>("preload") === "off") return;
   if (!(await likelyUsed(context.workspaceState))) return;
   const sample = vscode.Uri.joinPath(context.extensionUri, "media", "samples", "chelsea.png");
   try {
-    await engine.call({ op: "analyze", analyze: imageSource(sample).target().analyze });
+    await engine.call("analyze", { analyze: imageSource(sample).target().analyze });
     log("Preloaded the default model.");
   } catch (e) {
     // The panel reports a broken setting or model when it is opened; here it only costs the head start.

@@ -1,11 +1,13 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { isColormapName } from "../shared/colormaps";
-import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
-import type { DisplayDefaults, ProviderChoice } from "../shared/protocol";
+import { NORMALIZE_MODES } from "../shared/normalize";
+import type { DisplayDefaults } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
 import type { ModelSource } from "../engine/model/models";
 import type { Preprocessing } from "../engine/image/preprocess";
+import { DEFAULTS, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { FeatureMapsError } from "../shared/errors";
 
 const SECTION = "featureMaps";
 
@@ -34,7 +36,7 @@ export function modelSetting(scope?: vscode.Uri): ModelSetting {
     return { source: { kind: "builtin", weights: { seed: 0 } }, config: resolvePath(model, scope) };
   }
   if (model !== "" && model !== "builtin:xai") {
-    throw new Error(`featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, or leave it empty for the built-in XAI model`);
+    throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, or leave it empty for the built-in XAI model`);
   }
   const weights = c.get<string>("weights", "").trim();
   if (weights) return { source: { kind: "builtin", weights: { safetensors: resolvePath(weights, scope) } } };
@@ -47,7 +49,7 @@ export function preprocessingSetting(scope?: vscode.Uri): Partial<Preprocessing>
   const size = c.get<string>("inputSize", "").trim();
   if (size) {
     const m = /^(\d+)x(\d+)$/.exec(size);
-    if (!m) throw new Error(`featureMaps.inputSize is "${size}": write it as HxW, e.g. 224x224, or leave it empty for the model's own`);
+    if (!m) throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.inputSize is "${size}": write it as HxW, e.g. 224x224, or leave it empty for the model's own`);
     out.height = Number(m[1]);
     out.width = Number(m[2]);
   }
@@ -62,20 +64,20 @@ export function preprocessingSetting(scope?: vscode.Uri): Partial<Preprocessing>
 
 export function displayDefaults(scope?: vscode.Uri): DisplayDefaults {
   const c = config(scope);
-  const colormap = c.get<string>("colormap", "viridis");
-  const normalize = c.get<string>("normalize", "channel");
+  const colormap = c.get<string>("colormap");
+  const normalize = c.get<string>("normalize");
   return {
-    colormap: isColormapName(colormap) ? colormap : "viridis",
-    normalize: (NORMALIZE_MODES as readonly string[]).includes(normalize) ? (normalize as NormalizeMode) : "channel",
+    colormap: isColormapName(colormap) ? colormap : DEFAULTS.colormap,
+    normalize: oneOf(NORMALIZE_MODES, normalize) ? normalize : DEFAULTS.normalize,
   };
 }
 
 export function engineOptions(): EngineOptions {
   const c = config();
-  const provider = c.get<string>("executionProvider", "auto");
+  const provider = c.get<string>("executionProvider");
   return {
-    provider: (["auto", "cuda", "cpu"].includes(provider) ? provider : "auto") as ProviderChoice,
-    maxMegapixels: Math.max(1, c.get<number>("maxMegapixels", 64)),
+    provider: oneOf(PROVIDER_CHOICES, provider) ? provider : DEFAULTS.provider,
+    maxMegapixels: Math.max(1, c.get<number>("maxMegapixels", DEFAULTS.maxMegapixels)),
   };
 }
 

@@ -1,8 +1,15 @@
+import { CHANNEL_ORDERS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf } from "../shared/choices";
+import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
-import { type LayerRequest, MAX_TILES_PER_REQUEST, type ToHost } from "../shared/protocol";
+import { type HostMethods, type LayerRequest, MAX_TILES_PER_REQUEST, type Snapshot, type ToHost, type WebviewMethods } from "../shared/protocol";
+import type { Checks } from "../shared/rpc";
 
 // Everything a webview says is checked before it reaches the engine: a webview is a web page, and
 // a bad message must produce an error reply, never an exception in the extension host.
+
+const MAX_INDEX = 1 << 24;
+/** The largest snapshot side: a canvas is limited to about this much in every browser. */
+const MAX_PICTURE_SIDE = 1 << 15;
 
 function isInt(v: unknown, min: number, max: number): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
@@ -12,22 +19,27 @@ function isLayerId(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= 1024;
 }
 
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : undefined;
+}
+
+function isChannelList(v: unknown, max = MAX_TILES_PER_REQUEST): v is number[] {
+  return Array.isArray(v) && v.length <= max && v.every((c) => isInt(c, 0, MAX_INDEX));
+}
+
 function layerRequest(v: unknown): LayerRequest | undefined {
-  if (typeof v !== "object" || v === null) return undefined;
-  const r = v as Record<string, unknown>;
-  const channelsOk =
-    r.channels === undefined ||
-    (Array.isArray(r.channels) && r.channels.length <= MAX_TILES_PER_REQUEST && r.channels.every((c) => isInt(c, 0, 1 << 24)));
+  const r = record(v);
+  if (!r) return undefined;
   const ok =
     isLayerId(r.layer) &&
-    isInt(r.start, 0, 1 << 24) &&
+    isInt(r.start, 0, MAX_INDEX) &&
     isInt(r.count, 1, MAX_TILES_PER_REQUEST) &&
-    channelsOk &&
-    (r.order === "index" || r.order === "mean" || r.order === "max") &&
-    (NORMALIZE_MODES as readonly unknown[]).includes(r.normalize) &&
+    (r.channels === undefined || isChannelList(r.channels)) &&
+    oneOf(CHANNEL_ORDERS, r.order) &&
+    oneOf(NORMALIZE_MODES, r.normalize) &&
     typeof r.clipPercent === "number" &&
     r.clipPercent >= 0 &&
-    r.clipPercent < 50;
+    r.clipPercent < MAX_CLIP_PERCENT;
   if (!ok) return undefined;
   return {
     layer: r.layer as string,
@@ -40,43 +52,58 @@ function layerRequest(v: unknown): LayerRequest | undefined {
   };
 }
 
-/** The message if it is well-formed, else a reason; ids are checked so an error can be replied. */
-export function validateMessage(raw: unknown): { message: ToHost } | { error: string; id?: number } {
-  if (typeof raw !== "object" || raw === null) return { error: "message is not an object" };
-  const m = raw as Record<string, unknown>;
-  const id = isInt(m.id, 0, Number.MAX_SAFE_INTEGER) ? m.id : undefined;
+/** The params of each request a webview may make, or undefined when malformed. */
+export const HOST_PARAMS: Checks<HostMethods, "params"> = {
+  layer(v) {
+    const p = record(v);
+    const request = layerRequest(p?.request);
+    return request && typeof p?.shown === "boolean" ? { request, shown: p.shown } : undefined;
+  },
+  channel(v) {
+    const p = record(v);
+    return p && isLayerId(p.layer) && isInt(p.channel, 0, MAX_INDEX) ? { layer: p.layer, channel: p.channel } : undefined;
+  },
+  export(v) {
+    const p = record(v);
+    return p && oneOf(EXPORT_KINDS, p.kind) && isLayerId(p.layer) ? { kind: p.kind, layer: p.layer } : undefined;
+  },
+};
+
+/** A snapshot whose pixels are exactly width x height x 4 bytes, and whose layout describes them. */
+function snapshot(v: unknown): Snapshot | undefined {
+  const s = record(v);
+  const picture = record(s?.picture);
+  const layout = record(s?.layout);
+  if (!picture || !layout) return undefined;
+  const { width, height, rgba } = picture;
+  const pictureOk = isInt(width, 0, MAX_PICTURE_SIDE) && isInt(height, 0, MAX_PICTURE_SIDE) && rgba instanceof Uint8ClampedArray && rgba.length === width * height * 4;
+  const layoutOk =
+    typeof layout.layer === "string" &&
+    isChannelList(layout.channels, MAX_INDEX) &&
+    isInt(layout.columns, 1, MAX_INDEX) &&
+    isInt(layout.tileWidth, 0, MAX_PICTURE_SIDE) &&
+    isInt(layout.tileHeight, 0, MAX_PICTURE_SIDE) &&
+    isInt(layout.gap, 0, MAX_PICTURE_SIDE) &&
+    isColormapName(layout.colormap);
+  return pictureOk && layoutOk ? (v as Snapshot) : undefined;
+}
+
+export const WEBVIEW_RESULTS: Checks<WebviewMethods, "result"> = { snapshot };
+
+/** A notice if it is well-formed, else a reason. */
+export function validateNotice(raw: unknown): { notice: ToHost } | { error: string } {
+  const m = record(raw);
+  if (!m) return { error: "message is not an object" };
   switch (m.type) {
     case "ready":
     case "openSettings":
     case "retry":
     case "hintAction":
-      return { message: { type: m.type } };
-    case "cancel":
-      return id === undefined ? { error: "cancel needs an id" } : { message: { type: "cancel", id } };
-    case "getLayer": {
-      const request = layerRequest(m.request);
-      if (id === undefined) return { error: "getLayer needs an id" };
-      return request && typeof m.shown === "boolean" ? { message: { type: "getLayer", id, request, shown: m.shown } } : { error: "malformed layer request", id };
-    }
-    case "getChannel":
-      if (id === undefined) return { error: "getChannel needs an id" };
-      return isLayerId(m.layer) && isInt(m.channel, 0, 1 << 24)
-        ? { message: { type: "getChannel", id, layer: m.layer, channel: m.channel } }
-        : { error: "malformed channel request", id };
-    case "export":
-      if (id === undefined) return { error: "export needs an id" };
-      return (m.kind === "png" || m.kind === "npy") && isLayerId(m.layer)
-        ? { message: { type: "export", id, kind: m.kind, layer: m.layer } }
-        : { error: "malformed export request", id };
+      return { notice: { type: m.type } };
     case "painted":
-      return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, 1 << 24) && (m.view === "notebook" || m.view === "all")
-        ? { message: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, 1 << 24)), tiles: m.tiles, view: m.view } }
+      return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, MAX_INDEX) && oneOf(GRID_VIEWS, m.view)
+        ? { notice: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, MAX_INDEX)), tiles: m.tiles, view: m.view } }
         : { error: "malformed painted notice" };
-    case "snapshot": {
-      const p = m.picture as Record<string, unknown> | undefined;
-      const ok = id !== undefined && p && isInt(p.width, 0, 1 << 15) && isInt(p.height, 0, 1 << 15) && p.rgba instanceof Uint8ClampedArray;
-      return ok ? { message: raw as ToHost } : { error: "malformed snapshot" };
-    }
     default:
       return { error: `unknown message type ${String(m.type)}` };
   }

@@ -2,24 +2,21 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/run/engineClient";
-import type { AnalyzeResult } from "../engine/run/messages";
+import type { AnalyzeResult } from "../engine/run/engineMethods";
+import { errorCode, FeatureMapsError, toErrorData } from "../shared/errors";
 import { openingRequest } from "../shared/layerRequests";
-import type { DisplayDefaults, GridLayoutInfo, GridView, ImageView, LayerRequest, LayerTiles, Picture, ProviderReport, ReplyBody, RequestId, ToHost, ToWebview } from "../shared/protocol";
+import type { DisplayDefaults, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
+import { RpcEndpoint } from "../shared/rpc";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
-import { validateMessage } from "./validateMessage";
+import { HOST_PARAMS, validateNotice, WEBVIEW_RESULTS } from "./validateMessage";
 
 export interface PaintInfo {
   readonly layer: string;
   readonly channels: readonly number[];
   readonly tiles: number;
   readonly view: GridView;
-}
-
-export interface Snapshot {
-  readonly picture: Picture;
-  readonly layout: GridLayoutInfo;
 }
 
 /** What to run, and what a config says about showing it. */
@@ -77,6 +74,9 @@ const FILE_SETTLE_MS = 200;
 /** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
 const PROGRESS_DELAY_MS = 300;
 
+/** A snapshot is painted from tiles the view holds: a view that does not answer is hidden or gone. */
+const SNAPSHOT_TIMEOUT_MS = 10_000;
+
 /**
  * One webview's side of the protocol. The panel and the side view both use it: the same
  * messages, the same checks, the newest layer request winning.
@@ -90,12 +90,7 @@ export class ViewController implements vscode.Disposable {
   readonly onLoaded = this.loadedEmitter.event;
   /** The webview's script is running: it says so each time the webview is made. */
   readonly onReady = this.readyEmitter.event;
-  private latestLayerRequest?: RequestId;
-  /** Requests being answered, and those of them the webview no longer wants. */
-  private readonly pending = new Set<RequestId>();
-  private readonly cancelled = new Set<RequestId>();
-  private readonly snapshots = new Map<RequestId, (s: Snapshot) => void>();
-  private nextSnapshotId = 1;
+  private readonly rpc: RpcEndpoint<HostMethods, WebviewMethods>;
   private generation = 0;
   private current?: { readonly request: AnalyzeRequest; readonly result: AnalyzeResult; readonly display: DisplayDefaults; readonly pinned: readonly string[] };
   /** An analysis started before the webview could ask (see start): the first load takes it. */
@@ -119,7 +114,29 @@ export class ViewController implements vscode.Disposable {
     /** Undefined until the view has something to show (the side view starts with a hint). */
     private source?: ViewSource,
   ) {
+    this.rpc = new RpcEndpoint<HostMethods, WebviewMethods>({
+      post: (m) => void webview.postMessage(m),
+      handlers: {
+        layer: ({ request, shown }, signal) => {
+          if (shown) this.shownRequest = request;
+          return this.engine.call("layer", { analyze: this.shown(), request }, { signal });
+        },
+        channel: ({ layer, channel }, signal) => this.engine.call("channel", { analyze: this.shown(), layer, channel }, { signal }),
+        export: async ({ kind, layer }, signal) => {
+          const analyze = this.shown();
+          return { path: kind === "npy" ? await exportLayerNpy(this.engine, analyze, layer, undefined, signal) : await exportSnapshotPng(await this.snapshot(), layer, analyze) };
+        },
+      },
+      checkParams: HOST_PARAMS,
+      checkResults: WEBVIEW_RESULTS,
+    });
     this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter, this.readyEmitter);
+  }
+
+  /** The analysis on screen, which every request of the webview is about. */
+  private shown(): AnalyzeRequest {
+    if (!this.current) throw new FeatureMapsError("NOT_READY", "Nothing is loaded yet.");
+    return this.current.request;
   }
 
   /**
@@ -163,9 +180,9 @@ export class ViewController implements vscode.Disposable {
    */
   private async analyzeWithTiles(source: ViewSource, target: ViewTarget): Promise<Outcome> {
     const analyze = target.analyze;
-    const result = await this.engine.call({ op: "analyze", analyze });
+    const result = await this.engine.call("analyze", { analyze });
     const request = this.shownRequest ?? openingRequest(result.model.layers, target.pinned ?? [], displayOf(source, target).normalize);
-    const reply = request && (await this.engine.call({ op: "layer", analyze, request }).catch(() => undefined));
+    const reply = request && (await this.engine.call("layer", { analyze, request }).catch(() => undefined));
     return { result, first: request && reply && { request, reply } };
   }
 
@@ -204,7 +221,7 @@ export class ViewController implements vscode.Disposable {
     const { result, first } = outcome;
     const image = result.image;
     if (!image) {
-      this.fail(new Error("The analysis returned no image."));
+      this.fail(new FeatureMapsError("INTERNAL", "The analysis returned no image."));
       return;
     }
     this.current = { request, result, display: displayOf(source, target), pinned: target.pinned ?? [] };
@@ -220,7 +237,7 @@ export class ViewController implements vscode.Disposable {
     const { result, display, pinned } = this.current;
     const known = this.imageShown !== undefined && sameImage(this.imageShown, image);
     this.imageShown = image;
-    this.post({ type: "loaded", model: result.model, ...(known ? {} : { image }), defaults: display, pinned, stale: false, first });
+    this.post({ type: "loaded", model: result.model, ...(known ? {} : { image }), defaults: display, pinned, first });
   }
 
   private watch(files: readonly string[]): void {
@@ -258,26 +275,24 @@ export class ViewController implements vscode.Disposable {
       { location: vscode.ProgressLocation.Notification, title: `Feature Maps: loading ${title}`, cancellable: true },
       (_progress, token) =>
         new Promise<T>((resolve, reject) => {
-          token.onCancellationRequested(() => reject(new Error("Cancelled while loading the model.")));
+          token.onCancellationRequested(() => reject(new FeatureMapsError("CANCELLED", "Cancelled while loading the model.")));
           work.then(resolve, reject);
         }),
     );
   }
 
   private fail(e: Error): void {
-    const message = e.message;
-    this.lastError = message;
-    this.post({ type: "failed", message, hint: hintFor(message), keepResult: this.current !== undefined });
+    const error = toErrorData(e);
+    this.lastError = error.message;
+    this.post({ type: "failed", error, hint: hintFor(errorCode(e)), keepResult: this.current !== undefined });
     this.loadedEmitter.fire(e);
   }
 
   private receive(raw: unknown): void {
-    const checked = validateMessage(raw);
-    if ("error" in checked) {
-      if (checked.id !== undefined) this.post({ type: "replyError", id: checked.id, message: checked.error, cancelled: false });
-      return;
-    }
-    void this.handle(checked.message);
+    if (this.rpc.receive(raw)) return;
+    const checked = validateNotice(raw);
+    // A malformed notice has nobody to answer; dropping it keeps the host safe.
+    if ("notice" in checked) void this.handle(checked.notice);
   }
 
   private async handle(message: ToHost): Promise<void> {
@@ -304,68 +319,16 @@ export class ViewController implements vscode.Disposable {
       case "hintAction":
         if (this.hint?.command) void vscode.commands.executeCommand(this.hint.command, ...this.hint.args);
         return;
-      case "cancel":
-        if (this.pending.has(message.id)) this.cancelled.add(message.id);
-        return;
       case "painted":
         this.lastPaint = message;
         this.paintedEmitter.fire(message);
         return;
-      case "snapshot": {
-        const resolve = this.snapshots.get(message.id);
-        this.snapshots.delete(message.id);
-        resolve?.({ picture: message.picture, layout: message.layout });
-        return;
-      }
-      case "getLayer":
-        if (message.shown) this.shownRequest = message.request;
-        // The newest layer request wins: an older one still running is answered as cancelled.
-        if (this.latestLayerRequest !== undefined && this.pending.has(this.latestLayerRequest)) this.cancelled.add(this.latestLayerRequest);
-        this.latestLayerRequest = message.id;
-        return this.answer(message.id, (analyze) => this.engine.call({ op: "layer", analyze, request: message.request }));
-      case "getChannel":
-        return this.answer(message.id, (analyze) => this.engine.call({ op: "channel", analyze, layer: message.layer, channel: message.channel }));
-      case "export":
-        return this.answer(message.id, async (analyze) => ({
-          kind: "export" as const,
-          path: message.kind === "npy" ? await exportLayerNpy(this.engine, analyze, message.layer) : await exportSnapshotPng(await this.snapshot(), message.layer, analyze),
-        }));
-    }
-  }
-
-  private async answer(id: RequestId, work: (analyze: AnalyzeRequest) => Promise<ReplyBody>): Promise<void> {
-    const current = this.current;
-    if (!current) {
-      this.post({ type: "replyError", id, message: "Nothing is loaded yet.", cancelled: false });
-      return;
-    }
-    this.pending.add(id);
-    try {
-      const body = await work(current.request);
-      if (this.cancelled.has(id)) this.post({ type: "replyError", id, message: "cancelled", cancelled: true });
-      else this.post({ type: "reply", id, body });
-    } catch (e) {
-      this.post({ type: "replyError", id, message: (e as Error).message, cancelled: this.cancelled.has(id) });
-    } finally {
-      this.pending.delete(id);
-      this.cancelled.delete(id);
     }
   }
 
   /** The grid as painted now, from the webview. */
   snapshot(): Promise<Snapshot> {
-    const id = this.nextSnapshotId++;
-    return new Promise<Snapshot>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.snapshots.delete(id);
-        reject(new Error("The view did not answer (is it visible?)."));
-      }, 10000);
-      this.snapshots.set(id, (s) => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      this.post({ type: "snapshotRequest", id });
-    });
+    return this.rpc.call("snapshot", {}, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
   }
 
   selectLayer(layer: string, view?: GridView): void {
@@ -379,6 +342,7 @@ export class ViewController implements vscode.Disposable {
 
   dispose(): void {
     this.generation++;
+    this.rpc.close();
     clearTimeout(this.rerun);
     this.watch([]);
     for (const d of this.disposables) d.dispose();

@@ -5,10 +5,11 @@ import { configRequest, type ModelConfig, readModelConfig } from "../engine/mode
 import type { AnalyzeRequest } from "../engine/engine";
 import type { ViewSource, ViewTarget } from "./viewController";
 import { modelSetting, preprocessingSetting } from "./settings";
+import { FeatureMapsError } from "../shared/errors";
 
 function validConfig(text: string, file: string): ModelConfig {
   const { config, problems } = readModelConfig(text, file);
-  if (!config) throw new Error(`${path.basename(file)}: ${problems[0]?.message ?? "invalid"}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`);
+  if (!config) throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: ${problems[0]?.message ?? "invalid"}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`);
   return config;
 }
 
@@ -19,7 +20,7 @@ function configText(file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch {
-    throw new Error(`${path.basename(file)}: cannot read the model config`);
+    throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: cannot read the model config`);
   }
 }
 
@@ -64,7 +65,7 @@ export function configDocumentSource(document: vscode.TextDocument): ViewSource 
     target: () => {
       const config = validConfig(text, file);
       const image = config.images[0];
-      if (!image) throw new Error(`${path.basename(file)}: add an image to "images" to see its feature maps`);
+      if (!image) throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: add an image to "images" to see its feature maps`);
       return configTarget(config, image);
     },
     // The config itself is the editor's text: its edits arrive as they are typed.

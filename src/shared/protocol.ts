@@ -1,17 +1,19 @@
 // The one contract between the extension host and the webviews (the panel and the side view).
 // Neither `vscode` nor the DOM is imported here: both worlds compile this file.
+// Sets of allowed values live in ./choices.ts, errors in ./errors.ts, the request mechanism in ./rpc.ts.
 // Activations always travel as exact-size typed arrays (structured clone keeps them binary);
 // never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
 
+import type { ChannelOrder, ExportKind, GridView, LayerKind, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
+import type { ErrorData } from "./errors";
 import type { NormalizeMode } from "./normalize";
+import type { Method } from "./rpc";
 
-export type RequestId = number;
+export type { ChannelOrder, ExportKind, GridView, LayerKind, ProviderChoice, ProviderName };
 
 /** The most tiles one layer request may ask for; the host refuses more. */
 export const MAX_TILES_PER_REQUEST = 4096;
-
-export type LayerKind = "conv" | "activation" | "pool" | "norm" | "dropout" | "linear" | "output" | "other";
 
 export interface LayerInfo {
   /** Stable id used in requests: a PyTorch module name (`features.30`) or an ONNX tensor name. */
@@ -24,9 +26,6 @@ export interface LayerInfo {
   /** The ONNX tensor holding it, when that differs from the id (foreign and exported models). */
   readonly tensor?: string;
 }
-
-export type ProviderName = "cuda" | "cpu";
-export type ProviderChoice = "auto" | ProviderName;
 
 export interface ProviderReport {
   readonly wanted: ProviderChoice;
@@ -74,8 +73,6 @@ export interface ImageView {
   readonly originalHeight: number;
 }
 
-export type ChannelOrder = "index" | "mean" | "max";
-
 export interface LayerRequest {
   readonly layer: string;
   /** Positions in the chosen order, not channel indices: [start, start + count). */
@@ -90,7 +87,6 @@ export interface LayerRequest {
 }
 
 export interface LayerReply {
-  readonly kind: "layer";
   readonly layer: string;
   /** The layer's full tensor shape. */
   readonly shape: readonly number[];
@@ -108,7 +104,6 @@ export interface LayerReply {
 }
 
 export interface ChannelReply {
-  readonly kind: "channel";
   readonly layer: string;
   readonly channel: number;
   readonly height: number;
@@ -118,15 +113,10 @@ export interface ChannelReply {
   readonly stats: ChannelStats;
 }
 
-export type ExportKind = "png" | "npy";
-
 export interface ExportReply {
-  readonly kind: "export";
   /** Where the file was written, or undefined when the user cancelled the save dialog. */
   readonly path?: string;
 }
-
-export type ReplyBody = LayerReply | ChannelReply | ExportReply;
 
 /** A layer request with its answer, sent before it is asked (see `loaded.first`). */
 export interface LayerTiles {
@@ -134,38 +124,27 @@ export interface LayerTiles {
   readonly reply: LayerReply;
 }
 
-// ---- webview -> host -------------------------------------------------------------------------
+// ---- requests with replies, both ways (src/shared/rpc.ts carries them) --------------------------
 
-export type ToHost =
-  | { readonly type: "ready" }
+/** What a webview asks the extension host. */
+export type HostMethods = {
   /** `shown`: tiles of the grid on screen, not a prefetch; the host sends the same ones with its next result. */
-  | { readonly type: "getLayer"; readonly id: RequestId; readonly request: LayerRequest; readonly shown: boolean }
-  | { readonly type: "getChannel"; readonly id: RequestId; readonly layer: string; readonly channel: number }
-  | { readonly type: "cancel"; readonly id: RequestId }
-  | {
-      readonly type: "export";
-      readonly id: RequestId;
-      readonly kind: ExportKind;
-      /** png saves the grid as painted (the host asks for a snapshot); npy the layer's raw tensor. */
-      readonly layer: string;
-    }
-  | { readonly type: "openSettings" }
-  | { readonly type: "retry" }
-  /** The user pressed the button of the current `hint`; the host knows what it does. */
-  | { readonly type: "hintAction" }
-  /** After every paint of the grid: what is on screen (drives the status bar and tests). */
-  | {
-      readonly type: "painted";
-      readonly layer: string;
-      /** The channels on screen, in display order. */
-      readonly channels: readonly number[];
-      /** How many tiles the grid holds; in the "all" view more than are on screen. */
-      readonly tiles: number;
-      readonly view: GridView;
-    }
-  | { readonly type: "snapshot"; readonly id: RequestId; readonly picture: Picture; readonly layout: GridLayoutInfo };
+  readonly layer: Method<{ readonly request: LayerRequest; readonly shown: boolean }, LayerReply>;
+  readonly channel: Method<{ readonly layer: string; readonly channel: number }, ChannelReply>;
+  /** png saves the grid as painted (the host asks for a snapshot); npy the layer's raw tensor. */
+  readonly export: Method<{ readonly kind: ExportKind; readonly layer: string }, ExportReply>;
+};
 
-export type GridView = "notebook" | "all";
+/** What the extension host asks a webview. */
+export type WebviewMethods = {
+  /** The grid as painted (export, tests). */
+  readonly snapshot: Method<Record<string, never>, Snapshot>;
+};
+
+export interface Snapshot {
+  readonly picture: Picture;
+  readonly layout: GridLayoutInfo;
+}
 
 /** Where each tile sits on the snapshot picture, so a reader can find a channel's pixels. */
 export interface GridLayoutInfo {
@@ -179,7 +158,26 @@ export interface GridLayoutInfo {
   readonly colormap: ColormapName;
 }
 
-// ---- host -> webview -------------------------------------------------------------------------
+// ---- notices: webview -> host ----------------------------------------------------------------
+
+export type ToHost =
+  | { readonly type: "ready" }
+  | { readonly type: "openSettings" }
+  | { readonly type: "retry" }
+  /** The user pressed the button of the current `hint`; the host knows what it does. */
+  | { readonly type: "hintAction" }
+  /** After every paint of the grid: what is on screen (drives the status bar and tests). */
+  | {
+      readonly type: "painted";
+      readonly layer: string;
+      /** The channels on screen, in display order. */
+      readonly channels: readonly number[];
+      /** How many tiles the grid holds; in the "all" view more than are on screen. */
+      readonly tiles: number;
+      readonly view: GridView;
+    };
+
+// ---- notices: host -> webview ----------------------------------------------------------------
 
 export interface DisplayDefaults {
   readonly colormap: ColormapName;
@@ -193,23 +191,18 @@ export type ToWebview =
       readonly model: ModelView;
       /**
        * Left out when it is the image of the view's last `loaded` (a config edit re-runs the model
-       * on it): ~200 kB less to carry, and in the web workbench a message's delivery grows with its size.
+       * on it): less to carry, and in the web workbench a message's delivery grows with its size.
        */
       readonly image?: ImageView;
       readonly defaults: DisplayDefaults;
       /** Layers a config pins; the view shows them first. */
       readonly pinned: readonly string[];
-      /** True while a newer input is invalid and this result is kept from before. */
-      readonly stale: boolean;
       /** The tiles the view is expected to ask for first, sent along to save a round trip. */
       readonly first?: LayerTiles;
     }
   /** A newer input changed only how the result is shown (a config's display or pinned layers): nothing re-runs. */
   | { readonly type: "display"; readonly defaults: DisplayDefaults; readonly pinned: readonly string[] }
-  | { readonly type: "failed"; readonly message: string; readonly hint?: string; readonly keepResult: boolean }
+  /** `keepResult`: the result shown before stays, marked as out of date. */
+  | { readonly type: "failed"; readonly error: ErrorData; readonly hint?: string; readonly keepResult: boolean }
   | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
-  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView }
-  /** Asks for the grid as painted (export, tests): answered by a `snapshot` message. */
-  | { readonly type: "snapshotRequest"; readonly id: RequestId }
-  | { readonly type: "reply"; readonly id: RequestId; readonly body: ReplyBody }
-  | { readonly type: "replyError"; readonly id: RequestId; readonly message: string; readonly cancelled: boolean };
+  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView };

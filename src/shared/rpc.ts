@@ -87,12 +87,17 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
   private readonly pending = new Map<number, Pending>();
   /** Calls being served, by the caller's id: cancelling one aborts its handler's signal. */
   private readonly serving = new Map<number, AbortController>();
+  private closed = false;
 
   constructor(private readonly options: EndpointOptions<Local, Remote>) {}
 
+  private post(message: RpcMessage): void {
+    if (!this.closed) this.options.post(message);
+  }
+
   call<K extends keyof Remote & string>(method: K, params: Params<Remote, K>, options: CallOptions = {}): Promise<Result<Remote, K>> {
     const { signal, timeoutMs } = options;
-    if (signal?.aborted) return Promise.reject(cancelled());
+    if (signal?.aborted || this.closed) return Promise.reject(cancelled());
     const id = this.nextId++;
     return new Promise<Result<Remote, K>>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -116,7 +121,7 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => this.abandon(id, new FeatureMapsError("TIMEOUT", `${method}: no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
       }
-      this.options.post({ rpc: "call", id, method, params });
+      this.post({ rpc: "call", id, method, params });
     });
   }
 
@@ -147,9 +152,16 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
     for (const p of all) p.reject(error);
   }
 
-  /** Cancels every call awaiting an answer. */
+  /** Cancels every call awaiting an answer, telling the other side. */
   cancelAll(): void {
     for (const id of [...this.pending.keys()]) this.abandon(id, cancelled());
+  }
+
+  /** The link is gone: calls both ways end as cancelled, and nothing more is posted. */
+  close(): void {
+    this.closed = true;
+    this.failAll(cancelled());
+    for (const controller of this.serving.values()) controller.abort();
   }
 
   get waiting(): number {
@@ -165,7 +177,7 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
   private abandon(id: number, error: FeatureMapsError): void {
     const p = this.take(id);
     if (!p) return;
-    this.options.post({ rpc: "cancel", id });
+    this.post({ rpc: "cancel", id });
     p.reject(error);
   }
 
@@ -185,22 +197,22 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
     const handlers = this.options.handlers as Record<string, (params: unknown, signal: AbortSignal) => unknown> | undefined;
     const handler = handlers && Object.hasOwn(handlers, method) ? handlers[method] : undefined;
     if (!handler) {
-      this.options.post({ rpc: "error", id, error: { code: "BAD_REQUEST", message: `unknown request ${method}` } });
+      this.post({ rpc: "error", id, error: { code: "BAD_REQUEST", message: `unknown request ${method}` } });
       return;
     }
     const check = this.options.checkParams?.[method];
     const params = check ? check(raw) : raw;
     if (check && params === undefined) {
-      this.options.post({ rpc: "error", id, error: { code: "BAD_REQUEST", message: `malformed ${method} request` } });
+      this.post({ rpc: "error", id, error: { code: "BAD_REQUEST", message: `malformed ${method} request` } });
       return;
     }
     const controller = new AbortController();
     this.serving.set(id, controller);
     try {
       const value = await handler(params, controller.signal);
-      this.options.post(controller.signal.aborted ? { rpc: "error", id, error: toErrorData(cancelled()) } : { rpc: "result", id, value });
+      this.post(controller.signal.aborted ? { rpc: "error", id, error: toErrorData(cancelled()) } : { rpc: "result", id, value });
     } catch (e) {
-      this.options.post({ rpc: "error", id, error: toErrorData(controller.signal.aborted ? cancelled() : e) });
+      this.post({ rpc: "error", id, error: toErrorData(controller.signal.aborted ? cancelled() : e) });
     } finally {
       this.serving.delete(id);
     }

@@ -82,7 +82,6 @@ export function packLayer(
     toBytes(channelValues(activation, c), range, tiles.subarray(i * size, (i + 1) * size));
   });
   return {
-    kind: "layer",
     layer: request.layer,
     shape: activation.shape,
     totalChannels: g.channels,
@@ -102,5 +101,5 @@ export function packChannel(layer: string, activation: Activation, summary: Acti
     throw new FeatureMapsError("CHANNEL_UNKNOWN", `${layer} has ${g.channels} channels (0-${g.channels - 1}); no channel ${channel}`);
   }
   // slice, not subarray: the reply must own an exact-size buffer.
-  return { kind: "channel", layer, channel, height: g.height, width: g.width, values: channelValues(activation, channel).slice(), stats: summary.channels[channel] };
+  return { layer, channel, height: g.height, width: g.width, values: channelValues(activation, channel).slice(), stats: summary.channels[channel] };
 }

@@ -3,6 +3,7 @@ import * as path from "path";
 import { imageSize } from "image-size";
 import { Jimp } from "jimp";
 import { FeatureMapsError } from "../../shared/errors";
+import { DEFAULTS } from "../../shared/choices";
 
 /** Decoded pixels: 4 bytes (R, G, B, A) a pixel, row-major. */
 export interface RgbaImage {
@@ -12,7 +13,6 @@ export interface RgbaImage {
 }
 
 
-export const DEFAULT_MAX_MEGAPIXELS = 64;
 
 const DECODABLE = new Set(["png", "jpg", "bmp", "gif", "tiff"]);
 const FORMATS_TEXT = "PNG, JPEG, BMP, GIF or TIFF";
@@ -36,7 +36,7 @@ const END_MARKERS: Record<string, (bytes: Uint8Array) => boolean> = {
  * Reads and decodes an image, refusing from the header alone what is too large to decode
  * safely. Every failure is one line naming the file and the cause.
  */
-export async function readImage(file: string, maxMegapixels = DEFAULT_MAX_MEGAPIXELS): Promise<RgbaImage> {
+export async function readImage(file: string, maxMegapixels = DEFAULTS.maxMegapixels): Promise<RgbaImage> {
   const name = path.basename(file);
   let bytes: Buffer;
   try {
@@ -48,7 +48,7 @@ export async function readImage(file: string, maxMegapixels = DEFAULT_MAX_MEGAPI
   return decodeImage(bytes, name, maxMegapixels);
 }
 
-export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels = DEFAULT_MAX_MEGAPIXELS): Promise<RgbaImage> {
+export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels = DEFAULTS.maxMegapixels): Promise<RgbaImage> {
   if (bytes.byteLength === 0) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the file is empty`);
   let header: { width?: number; height?: number; type?: string };
   try {

@@ -1,6 +1,8 @@
 import { type ChildProcess, fork } from "child_process";
+import { FeatureMapsError } from "../../shared/errors";
+import { type CallOptions, type Params, type Result, RpcEndpoint } from "../../shared/rpc";
 import type { EngineOptions } from "../engine";
-import type { EngineCall, EngineResults, FromEngine, ToEngine } from "./messages";
+import type { EngineInit, EngineMethods } from "./engineMethods";
 
 /**
  * Node's deserializer may hand typed arrays that view a larger buffer; webviews must receive
@@ -18,19 +20,17 @@ function exactArrays<T>(value: T): T {
   return value;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
+interface Running {
+  readonly child: ChildProcess;
+  readonly rpc: RpcEndpoint<Record<string, never>, EngineMethods>;
 }
 
 /**
  * Runs the engine in a child process and restarts it on the next call after it dies. Calls in
- * flight when it dies fail with the reason; nothing else in the caller is affected.
+ * flight when it dies fail with ENGINE_CRASHED; nothing else in the caller is affected.
  */
 export class EngineClient {
-  private child?: ChildProcess;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private running?: Running;
 
   constructor(
     private readonly script: string,
@@ -44,52 +44,38 @@ export class EngineClient {
     this.stop();
   }
 
-  call<K extends EngineCall["op"]>(call: Extract<EngineCall, { op: K }>): Promise<EngineResults[K]> {
-    const child = this.ensureChild();
-    const id = this.nextId++;
-    return new Promise<EngineResults[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ kind: "call", id, call } satisfies ToEngine);
-    });
+  call<K extends keyof EngineMethods & string>(method: K, params: Params<EngineMethods, K>, options?: CallOptions): Promise<Result<EngineMethods, K>> {
+    return this.ensure().rpc.call(method, params, options);
   }
 
   stop(): void {
-    const child = this.child;
-    this.child = undefined;
-    child?.kill();
-    this.failAll("the inference process was restarted");
+    const running = this.running;
+    this.running = undefined;
+    running?.child.kill();
+    running?.rpc.failAll(new FeatureMapsError("CANCELLED", "the inference process was restarted"));
   }
 
-  private ensureChild(): ChildProcess {
-    if (this.child) return this.child;
+  private ensure(): Running {
+    if (this.running) return this.running;
     const child = fork(this.script, [], { serialization: "advanced", stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const rpc = new RpcEndpoint<Record<string, never>, EngineMethods>({
+      // A call made as the process dies is answered by the exit handler below.
+      post: (m) => child.connected && child.send(m),
+      mapResult: exactArrays,
+    });
+    const running = { child, rpc };
     child.stdout?.on("data", (d: Buffer) => this.log(d.toString().trimEnd()));
     child.stderr?.on("data", (d: Buffer) => this.log(d.toString().trimEnd()));
-    child.on("message", (m: FromEngine) => this.settle(m));
+    child.on("message", (m: unknown) => rpc.receive(m));
     child.on("exit", (code, signal) => {
-      if (this.child !== child) return;
-      this.child = undefined;
+      if (this.running === running) this.running = undefined;
       const why = signal ? `signal ${signal}` : `exit code ${code}`;
       this.log(`inference process ended (${why})`);
-      this.failAll(`the inference process stopped (${why}); the model may have crashed onnxruntime. It restarts on the next request`);
+      rpc.failAll(new FeatureMapsError("ENGINE_CRASHED", `the inference process stopped (${why}) while working; it restarts on the next request`));
     });
     child.on("error", (e) => this.log(`inference process error: ${e.message}`));
-    child.send({ kind: "init", options: this.options } satisfies ToEngine);
-    this.child = child;
-    return child;
-  }
-
-  private settle(message: FromEngine): void {
-    const p = this.pending.get(message.id);
-    if (!p) return;
-    this.pending.delete(message.id);
-    if (message.kind === "result") p.resolve(exactArrays(message.value));
-    else p.reject(new Error(message.message));
-  }
-
-  private failAll(reason: string): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) p.reject(new Error(reason));
+    child.send({ type: "init", options: this.options } satisfies EngineInit);
+    this.running = running;
+    return running;
   }
 }

@@ -1,42 +1,64 @@
 // The inference process: the extension host forks it so that a native crash in onnxruntime (a
 // broken model, an out-of-memory GPU) ends this process and not the user's extension host.
+import { errorCode, FeatureMapsError } from "../../shared/errors";
+import { type Handlers, RpcEndpoint } from "../../shared/rpc";
 import { FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
-import type { EngineCall, EngineResults, FromEngine, ToEngine } from "./messages";
+import type { EngineInit, EngineMethods } from "./engineMethods";
 
 let engine: FeatureMapsEngine | undefined;
+let cancelledCalls = 0;
 
-async function handle(call: EngineCall): Promise<EngineResults[EngineCall["op"]]> {
-  if (!engine) throw new Error("the inference process was not initialised");
-  const analysis = await engine.analyze(call.analyze);
-  switch (call.op) {
-    case "analyze":
-      return { model: analysis.model, image: analysis.image };
-    case "layer":
-      return analysis.layer(call.request);
-    case "channel":
-      return analysis.channel(call.layer, call.channel);
-    case "npy": {
-      const a = analysis.activation(call.layer);
-      return writeNpy(a.data, a.shape);
-    }
-  }
+function ready(): FeatureMapsEngine {
+  if (!engine) throw new FeatureMapsError("INTERNAL", "the inference process was not initialised");
+  return engine;
 }
 
-function send(message: FromEngine): void {
-  process.send?.(message);
+const handlers: Handlers<EngineMethods> = {
+  async analyze({ analyze }, signal) {
+    const { model, image } = await ready().analyze(analyze, signal);
+    return { model, image };
+  },
+  async layer({ analyze, request }, signal) {
+    return (await ready().analyze(analyze, signal)).layer(request);
+  },
+  async channel({ analyze, layer, channel }, signal) {
+    return (await ready().analyze(analyze, signal)).channel(layer, channel);
+  },
+  async npy({ analyze, layer }, signal) {
+    const a = (await ready().analyze(analyze, signal)).activation(layer);
+    return writeNpy(a.data, a.shape);
+  },
+  status() {
+    const { runs, analyses } = engine?.counts ?? { runs: 0, analyses: 0 };
+    return { pid: process.pid, rssBytes: process.memoryUsage.rss(), runs, analyses, cancelled: cancelledCalls };
+  },
+};
+
+/** Counts the calls that a cancel stopped, so a test can see the cancel arrived here. */
+function counted(all: Handlers<EngineMethods>): Handlers<EngineMethods> {
+  const wrap =
+    <P, R>(handler: (params: P, signal: AbortSignal) => Promise<R> | R) =>
+    async (params: P, signal: AbortSignal): Promise<R> => {
+      try {
+        return await handler(params, signal);
+      } catch (e) {
+        if (errorCode(e) === "CANCELLED") cancelledCalls++;
+        throw e;
+      }
+    };
+  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), status: all.status };
 }
 
-process.on("message", (message: ToEngine) => {
-  if (message.kind === "init") {
+const rpc = new RpcEndpoint<EngineMethods, Record<string, never>>({ post: (m) => process.send?.(m), handlers: counted(handlers) });
+
+process.on("message", (message: unknown) => {
+  if (rpc.receive(message)) return;
+  const init = message as EngineInit;
+  if (init?.type === "init") {
     engine?.dispose();
-    engine = new FeatureMapsEngine(message.options);
-    return;
+    engine = new FeatureMapsEngine(init.options);
   }
-  handle(message.call).then(
-    (value) => send({ kind: "result", id: message.id, value }),
-    (e: unknown) => send({ kind: "error", id: message.id, message: String((e as Error)?.message ?? e) }),
-  );
 });
 
 // Without a parent there is nobody to answer; leave rather than linger.

@@ -1,0 +1,37 @@
+import type { Method } from "../../shared/rpc";
+import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
+import type { AnalyzeRequest, EngineOptions } from "../engine";
+
+// What the extension host asks its inference process. Structured clone ("advanced"
+// serialization) carries the typed arrays as binary.
+
+export interface AnalyzeResult {
+  readonly model: ModelView;
+  readonly image?: ImageView;
+}
+
+export interface EngineStatus {
+  readonly pid: number;
+  readonly rssBytes: number;
+  /** Model runs completed since the process started. */
+  readonly runs: number;
+  /** Analyses held in the cache. */
+  readonly analyses: number;
+  /** Calls that ended because their caller cancelled them. */
+  readonly cancelled: number;
+}
+
+export type EngineMethods = {
+  readonly analyze: Method<{ readonly analyze: AnalyzeRequest }, AnalyzeResult>;
+  readonly layer: Method<{ readonly analyze: AnalyzeRequest; readonly request: LayerRequest }, LayerReply>;
+  readonly channel: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string; readonly channel: number }, ChannelReply>;
+  /** The layer's raw tensor as the bytes of a float32 .npy file. */
+  readonly npy: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string }, Uint8Array>;
+  readonly status: Method<Record<string, never>, EngineStatus>;
+};
+
+/** Sent once before any call, and again when the settings change. */
+export interface EngineInit {
+  readonly type: "init";
+  readonly options: EngineOptions;
+}

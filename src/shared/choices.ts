@@ -1,0 +1,56 @@
+// Every set of allowed values, each written once: the types, the validators of messages, saved
+// webview state, settings and CLI options all derive from these lists, and so do the defaults.
+
+import type { ColormapName } from "./colormaps";
+import type { NormalizeMode } from "./normalize";
+
+export const GRID_VIEWS = ["notebook", "all"] as const;
+export type GridView = (typeof GRID_VIEWS)[number];
+
+export const CHANNEL_ORDERS = ["index", "mean", "max"] as const;
+export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
+
+export const EXPORT_KINDS = ["png", "npy"] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+export const PROVIDER_NAMES = ["cuda", "cpu"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export const PROVIDER_CHOICES = ["auto", ...PROVIDER_NAMES] as const;
+export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
+
+export const LAYER_KINDS = ["conv", "activation", "pool", "norm", "dropout", "linear", "output", "other"] as const;
+export type LayerKind = (typeof LAYER_KINDS)[number];
+
+/** Percentile clipping the panel offers: 1 clips below the 1st and above the 99th percentile. */
+export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
+/** The largest clip a request may ask for: beyond it the low and high percentiles cross. */
+export const MAX_CLIP_PERCENT = 50;
+
+export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
+
+export function oneOf<T>(values: readonly T[], value: unknown): value is T {
+  return (values as readonly unknown[]).includes(value);
+}
+
+export interface Defaults {
+  readonly colormap: ColormapName;
+  readonly normalize: NormalizeMode;
+  readonly view: GridView;
+  readonly order: ChannelOrder;
+  readonly clipPercent: number;
+  readonly tileSize: number;
+  readonly provider: ProviderChoice;
+  readonly maxMegapixels: number;
+}
+
+/** The one home of defaults that more than one world uses. */
+export const DEFAULTS: Defaults = {
+  colormap: "viridis",
+  normalize: "channel",
+  view: "notebook",
+  order: "index",
+  clipPercent: 0,
+  tileSize: 128,
+  provider: "auto",
+  maxMegapixels: 64,
+};
