@@ -1,7 +1,8 @@
-import { type ColormapName, colormapLut } from "../src/shared/colormaps";
+import { colormapLut } from "../src/shared/colormaps";
 import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
-import type { GridView, ImageView, LayerInfo, ToWebview } from "../src/shared/protocol";
+import { DEFAULTS } from "../src/shared/choices";
+import type { GridView, ImageView, LayerInfo, Snapshot, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
 import { Colorbar } from "./colorbar";
 import { Controls, type DisplaySettings } from "./controls";
@@ -22,8 +23,6 @@ import { type ZoomContext, ZoomView } from "./zoom";
 
 type Loaded = Extract<ToWebview, { type: "loaded" }> & { readonly image: ImageView };
 
-const FALLBACK_COLORMAP: ColormapName = "viridis";
-const FALLBACK_NORMALIZE: NormalizeMode = "channel";
 
 /** How long scrolling must stop before its position is saved: saving posts to VS Code, too much for every frame. */
 const SAVE_DELAY_MS = 200;
@@ -68,7 +67,7 @@ export class App {
     private readonly host: Host,
   ) {
     this.state = restoreState(host.savedState);
-    this.requests = new Requests((m) => host.post(m));
+    this.requests = new Requests((m) => host.post(m), () => this.snapshot());
     this.values = new ChannelValues(this.requests);
     this.status = new StatusArea({
       retry: () => host.post({ type: "retry" }),
@@ -125,7 +124,9 @@ export class App {
     this.controls.show(this.display());
   }
 
-  receive(message: ToWebview): void {
+  receive(raw: unknown): void {
+    if (this.requests.receive(raw)) return;
+    const message = raw as ToWebview;
     switch (message.type) {
       case "busy":
         this.status.busy(message.message);
@@ -142,7 +143,7 @@ export class App {
         break;
       case "failed":
         this.status.busy(undefined);
-        this.status.failed({ message: message.message, hint: message.hint });
+        this.status.failed({ message: message.error.message, hint: message.hint });
         this.result.hidden = !message.keepResult || !this.loaded;
         this.result.classList.toggle("stale", message.keepResult);
         break;
@@ -152,13 +153,6 @@ export class App {
       case "selectLayer":
         if (!this.loaded) this.pendingSelect = { layer: message.layer, view: message.view };
         else if (this.loaded.model.layers.some((l) => l.id === message.layer)) this.selectLayer(message.layer, message.view);
-        break;
-      case "snapshotRequest":
-        this.sendSnapshot(message.id);
-        break;
-      case "reply":
-      case "replyError":
-        this.requests.handle(message);
         break;
     }
   }
@@ -172,7 +166,7 @@ export class App {
     this.status.failed(undefined);
     this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model));
     this.result.hidden = false;
-    this.result.classList.toggle("stale", loaded.stale);
+    this.result.classList.remove("stale");
     this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);
 
     const pending = this.pendingSelect;
@@ -198,7 +192,7 @@ export class App {
   private showDisplay(display: Extract<ToWebview, { type: "display" }>): void {
     const loaded = this.loaded;
     if (!loaded) return;
-    this.loaded = { ...loaded, defaults: display.defaults, pinned: display.pinned, stale: false };
+    this.loaded = { ...loaded, defaults: display.defaults, pinned: display.pinned };
     this.status.busy(undefined);
     this.status.failed(undefined);
     this.result.classList.remove("stale");
@@ -225,9 +219,9 @@ export class App {
     return {
       view: this.state.view,
       order: this.state.order,
-      normalize: this.state.normalize ?? defaults?.normalize ?? FALLBACK_NORMALIZE,
+      normalize: this.state.normalize ?? defaults?.normalize ?? DEFAULTS.normalize,
       clipPercent: this.state.clipPercent,
-      colormap: this.state.colormap ?? defaults?.colormap ?? FALLBACK_COLORMAP,
+      colormap: this.state.colormap ?? defaults?.colormap ?? DEFAULTS.colormap,
       tileSize: this.state.tileSize,
     };
   }
@@ -298,15 +292,12 @@ export class App {
     if (wasOpen && returnFocus) this.grid.focusGrid();
   }
 
-  private sendSnapshot(id: number): void {
-    const snapshot = this.grid.snapshot();
+  private snapshot(): Snapshot {
     const layer = this.state.layer ?? "";
-    this.host.post({
-      type: "snapshot",
-      id,
-      picture: snapshot?.picture ?? { width: 0, height: 0, rgba: new Uint8ClampedArray(0) },
-      layout: snapshot?.layout ?? { layer, channels: [], columns: 1, tileWidth: 0, tileHeight: 0, gap: 0, colormap: this.display().colormap },
-    });
+    return this.grid.snapshot() ?? {
+      picture: { width: 0, height: 0, rgba: new Uint8ClampedArray(0) },
+      layout: { layer, channels: [], columns: 1, tileWidth: 0, tileHeight: 0, gap: 0, colormap: this.display().colormap },
+    };
   }
 
   private save(change: Partial<ViewState>): void {

@@ -1,4 +1,5 @@
 import type { ToHost } from "../src/shared/protocol";
+import type { RpcMessage } from "../src/shared/rpc";
 
 // VS Code injects acquireVsCodeApi into the webview; it may be called only once per page load.
 declare function acquireVsCodeApi(): {
@@ -8,7 +9,7 @@ declare function acquireVsCodeApi(): {
 };
 
 export interface Host {
-  post(message: ToHost): void;
+  post(message: ToHost | RpcMessage): void;
   /** Whatever the previous incarnation of this panel saved, unchecked: it may come from an older version. */
   readonly savedState: unknown;
   saveState(state: object): void;

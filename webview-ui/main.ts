@@ -1,12 +1,11 @@
 import "./elements";
-import type { ToWebview } from "../src/shared/protocol";
 import { App } from "./app";
 import { connectHost } from "./host";
 
 const host = connectHost();
 const app = new App(document.getElementById("app") as HTMLElement, host);
-window.addEventListener("message", (e: MessageEvent<ToWebview>) => {
-  if (typeof e.data === "object" && e.data !== null && typeof e.data.type === "string") app.receive(e.data);
+window.addEventListener("message", (e: MessageEvent<unknown>) => {
+  if (typeof e.data === "object" && e.data !== null) app.receive(e.data);
 });
 // Only now: the host answers `ready` with the current result, and the listener must be in place.
 host.post({ type: "ready" });

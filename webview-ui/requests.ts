@@ -1,4 +1,6 @@
-import type { ExportKind, LayerRequest, ReplyBody, RequestId, ToHost, ToWebview } from "../src/shared/protocol";
+import { errorCode } from "../src/shared/errors";
+import type { ChannelReply, ExportKind, ExportReply, HostMethods, LayerReply, LayerRequest, Snapshot, WebviewMethods } from "../src/shared/protocol";
+import { type RpcMessage, RpcEndpoint } from "../src/shared/rpc";
 
 /**
  * Requests in one lane supersede each other: only the newest answer is wanted (the user moved on
@@ -6,79 +8,53 @@ import type { ExportKind, LayerRequest, ReplyBody, RequestId, ToHost, ToWebview 
  */
 export type Lane = "layer" | "hover" | "zoom";
 
-type Kind = ReplyBody["kind"];
-type BodyOf<K extends Kind> = Extract<ReplyBody, { kind: K }>;
-
-interface Pending {
-  readonly kind: Kind;
-  settle(body: ReplyBody | undefined): void;
-  fail(error: Error): void;
-}
-
-type Answer = Extract<ToWebview, { type: "reply" | "replyError" }>;
-
-/** Ids, cancellation and newest-wins for everything the webview asks the host. */
+/** Everything the webview asks the host, with newest-wins lanes; and the host's questions answered. */
 export class Requests {
-  private nextId = 1;
-  private readonly pending = new Map<RequestId, Pending>();
-  private readonly newest = new Map<Lane, RequestId>();
+  private readonly rpc: RpcEndpoint<WebviewMethods, HostMethods>;
+  private readonly lanes = new Map<Lane, AbortController>();
 
-  constructor(private readonly post: (message: ToHost) => void) {}
-
-  /**
-   * Resolves to undefined when superseded or cancelled; rejects with the host's message on an
-   * error. `shown`: for the grid on screen, not a prefetch.
-   */
-  getLayer(request: LayerRequest, shown: boolean): Promise<BodyOf<"layer"> | undefined> {
-    return this.send("layer", (id) => ({ type: "getLayer", id, request, shown }), "layer");
+  constructor(post: (message: RpcMessage) => void, snapshot: () => Snapshot) {
+    this.rpc = new RpcEndpoint<WebviewMethods, HostMethods>({ post, handlers: { snapshot } });
   }
 
-  getChannel(lane: Lane, layer: string, channel: number): Promise<BodyOf<"channel"> | undefined> {
-    return this.send("channel", (id) => ({ type: "getChannel", id, layer, channel }), lane);
+  /**
+   * Resolves to undefined when superseded or cancelled; rejects with the host's error otherwise.
+   * `shown`: for the grid on screen, not a prefetch.
+   */
+  getLayer(request: LayerRequest, shown: boolean): Promise<LayerReply | undefined> {
+    return this.inLane("layer", (signal) => this.rpc.call("layer", { request, shown }, { signal }));
+  }
+
+  getChannel(lane: Lane, layer: string, channel: number): Promise<ChannelReply | undefined> {
+    return this.inLane(lane, (signal) => this.rpc.call("channel", { layer, channel }, { signal }));
   }
 
   /** Not in a lane: a save dialog the user is looking at must not be cancelled by another click. */
-  exportLayer(kind: ExportKind, layer: string): Promise<BodyOf<"export"> | undefined> {
-    return this.send("export", (id) => ({ type: "export", id, kind, layer }));
+  exportLayer(kind: ExportKind, layer: string): Promise<ExportReply | undefined> {
+    return orUndefinedIfCancelled(this.rpc.call("export", { kind, layer }));
   }
 
   /** Drops every unanswered request, e.g. when the host has loaded a new result and old answers mean nothing. */
   abandonAll(): void {
-    for (const id of [...this.pending.keys()]) this.cancel(id);
+    this.rpc.cancelAll();
   }
 
-  handle(answer: Answer): void {
-    const p = this.pending.get(answer.id);
-    if (!p) return; // superseded or abandoned: its answer is stale
-    this.pending.delete(answer.id);
-    if (answer.type === "replyError") {
-      if (answer.cancelled) p.settle(undefined);
-      else p.fail(new Error(answer.message));
-    } else if (answer.body.kind !== p.kind) {
-      p.fail(new Error(`expected a ${p.kind} reply, got ${answer.body.kind}`));
-    } else {
-      p.settle(answer.body);
-    }
+  /** Takes a message of the RPC; false for the host's other notices. */
+  receive(message: unknown): boolean {
+    return this.rpc.receive(message);
   }
 
-  private cancel(id: RequestId): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    this.post({ type: "cancel", id });
-    p.settle(undefined);
+  private inLane<T>(lane: Lane, call: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+    this.lanes.get(lane)?.abort();
+    const controller = new AbortController();
+    this.lanes.set(lane, controller);
+    return orUndefinedIfCancelled(call(controller.signal));
   }
+}
 
-  private send<K extends Kind>(kind: K, message: (id: RequestId) => ToHost, lane?: Lane): Promise<BodyOf<K> | undefined> {
-    const id = this.nextId++;
-    if (lane) {
-      const previous = this.newest.get(lane);
-      if (previous !== undefined) this.cancel(previous);
-      this.newest.set(lane, id);
-    }
-    return new Promise<BodyOf<K> | undefined>((resolve, reject) => {
-      this.pending.set(id, { kind, settle: (body) => resolve(body as BodyOf<K> | undefined), fail: reject });
-      this.post(message(id));
-    });
-  }
+function orUndefinedIfCancelled<T>(reply: Promise<T>): Promise<T | undefined> {
+  return reply.catch((e: unknown) => {
+    if (errorCode(e) === "CANCELLED") return undefined;
+    throw e;
+  });
 }

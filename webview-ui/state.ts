@@ -1,10 +1,9 @@
+import { CHANNEL_ORDERS, CLIP_PERCENTS, DEFAULTS, GRID_VIEWS, oneOf, TILE_SIZES } from "../src/shared/choices";
 import { type ColormapName, isColormapName } from "../src/shared/colormaps";
 import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
 import type { ChannelOrder, GridView } from "../src/shared/protocol";
 
-export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
-export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
-export const CHANNEL_ORDERS: readonly ChannelOrder[] = ["index", "mean", "max"];
+export { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES };
 /** The layer list's narrowest width in px; media/webview.css says the same. */
 export const MIN_LAYER_PANE = 180;
 
@@ -26,11 +25,7 @@ export interface ViewState {
   readonly layersWidth?: number;
 }
 
-const INITIAL: ViewState = { view: "notebook", clipPercent: 0, order: "index", tileSize: 128, scrollTop: 0, filter: "" };
-
-function oneOf<T>(values: readonly T[], v: unknown): v is T {
-  return values.includes(v as T);
-}
+const INITIAL: ViewState = { view: DEFAULTS.view, clipPercent: DEFAULTS.clipPercent, order: DEFAULTS.order, tileSize: DEFAULTS.tileSize, scrollTop: 0, filter: "" };
 
 /** Takes from a saved state only what is still valid, so a state from an older version cannot break the panel. */
 export function restoreState(saved: unknown): ViewState {
@@ -39,7 +34,7 @@ export function restoreState(saved: unknown): ViewState {
   const nonNegativeInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
   return {
     layer: typeof s.layer === "string" ? s.layer : undefined,
-    view: s.view === "all" ? "all" : "notebook",
+    view: oneOf(GRID_VIEWS, s.view) ? s.view : INITIAL.view,
     colormap: isColormapName(s.colormap) ? s.colormap : undefined,
     normalize: oneOf(NORMALIZE_MODES, s.normalize) ? s.normalize : undefined,
     clipPercent: oneOf(CLIP_PERCENTS, s.clipPercent) ? s.clipPercent : INITIAL.clipPercent,

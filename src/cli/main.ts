@@ -49,7 +49,7 @@ function required(values: Values, name: string): string {
 
 function engineFor(values: Values): FeatureMapsEngine {
   const provider = values.provider ?? DEFAULTS.provider;
-  if (!oneOf(PROVIDER_CHOICES, provider)) throw new UsageError(`--provider takes ${PROVIDER_CHOICES.join(", ")}, got ${String(provider)}`);
+  if (!oneOf(PROVIDER_CHOICES, provider)) throw new UsageError(`--provider takes ${PROVIDER_CHOICES.slice(0, -1).join(", ")} or ${PROVIDER_CHOICES.at(-1)}, got ${String(provider)}`);
   return new FeatureMapsEngine({ provider, maxSessions: 1 });
 }
 

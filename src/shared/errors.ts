@@ -47,7 +47,6 @@ export class FeatureMapsError extends Error {
     readonly detail?: string,
   ) {
     super(message);
-    this.name = "FeatureMapsError";
   }
 }
 

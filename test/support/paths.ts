@@ -5,4 +5,6 @@ export const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const REFERENCE = path.join(ROOT, "test", "reference");
 export const FIXTURES = path.join(ROOT, "test", "fixtures");
 export const SAMPLE_IMAGE = path.join(ROOT, "media", "samples", "chelsea.png");
-export const CLI = path.join(ROOT, "dist", "cli.js");
+/** The CLI and the inference process as `tsc -p test` compiles them: unit tests need no bundle. */
+export const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
+export const ENGINE_PROCESS = path.join(ROOT, "out", "src", "engine", "run", "engineProcess.js");

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planArchitecture } from "../../src/engine/model/architecture";
-import { readSafetensors, writeSafetensors } from "../../src/engine/formats/safetensors";
-import type { Architecture } from "../../src/engine/model/architecture";
-import { checkWeights, DrawnWeights, initialWeights, type Tensor, WeightsMismatchError } from "../../src/engine/model/weights";
-import { xaiArchitecture } from "../../src/engine/model/xaiArchitecture";
+import { planArchitecture } from "../../../../src/engine/model/architecture";
+import { readSafetensors, writeSafetensors } from "../../../../src/engine/formats/safetensors";
+import type { Architecture } from "../../../../src/engine/model/architecture";
+import { checkWeights, DrawnWeights, initialWeights, type Tensor, WeightsMismatchError } from "../../../../src/engine/model/weights";
+import { xaiArchitecture } from "../../../../src/engine/model/xaiArchitecture";
 
 const plan = planArchitecture(xaiArchitecture(), 100, 100);
 

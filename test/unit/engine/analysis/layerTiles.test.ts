@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { describe, it } from "node:test";
-import { LayerRanges, packLayer } from "../../src/engine/analysis/layerTiles";
-import { channelValues, summarize } from "../../src/engine/analysis/stats";
-import { NORMALIZE_MODES, type Range, symmetric, toBytes } from "../../src/shared/normalize";
-import { sortedPercentileRange } from "../support/sortedPercentiles";
+import { LayerRanges, packLayer } from "../../../../src/engine/analysis/layerTiles";
+import { channelValues, summarize } from "../../../../src/engine/analysis/stats";
+import { NORMALIZE_MODES, type Range, symmetric, toBytes } from "../../../../src/shared/normalize";
+import { sortedPercentileRange } from "../../../support/sortedPercentiles";
 
 describe("layer tiles", () => {
   // Two batches: only the first one is shown, so the second must not move any range.

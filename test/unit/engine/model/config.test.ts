@@ -3,11 +3,11 @@ import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { configRequest, lineOf, modulePathOfKey, problemSpan, readModelConfig, weightsProblems } from "../../src/engine/model/config";
-import { FeatureMapsEngine } from "../../src/engine/engine";
-import { BUILTIN_MODEL } from "../../src/engine/model/models";
-import { writeSafetensors } from "../../src/engine/formats/safetensors";
-import { ROOT, SAMPLE_IMAGE } from "../support/paths";
+import { configRequest, lineOf, modulePathOfKey, problemSpan, readModelConfig, weightsProblems } from "../../../../src/engine/model/config";
+import { FeatureMapsEngine } from "../../../../src/engine/engine";
+import { BUILTIN_MODEL } from "../../../../src/engine/model/models";
+import { writeSafetensors } from "../../../../src/engine/formats/safetensors";
+import { ROOT, SAMPLE_IMAGE } from "../../../support/paths";
 
 const EXAMPLE = path.join(ROOT, "examples", "xai.featuremaps.json");
 let dir: string;

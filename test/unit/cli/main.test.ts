@@ -6,10 +6,10 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "util";
 import { Jimp } from "jimp";
-import { readNpy } from "../../src/engine/formats/npy";
-import { colormapLut } from "../../src/shared/colormaps";
-import { CLI, SAMPLE_IMAGE } from "../support/paths";
-import { referenceLayers } from "../support/reference";
+import { readNpy } from "../../../src/engine/formats/npy";
+import { colormapLut } from "../../../src/shared/colormaps";
+import { CLI, SAMPLE_IMAGE } from "../../support/paths";
+import { referenceLayers } from "../../support/reference";
 
 // The CLI as users run it: the built bundle (dist/cli.js) in its own process.
 const run = promisify(execFile);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { promises as fs } from "fs";
 import * as path from "path";
 import { describe, it } from "node:test";
-import { readImage, type RgbaImage } from "../../src/engine/image/decode";
-import { readNpy } from "../../src/engine/formats/npy";
-import { resizeBilinear } from "../../src/engine/image/resize";
-import { REFERENCE, ROOT } from "../support/paths";
+import { readImage, type RgbaImage } from "../../../../src/engine/image/decode";
+import { readNpy } from "../../../../src/engine/formats/npy";
+import { resizeBilinear } from "../../../../src/engine/image/resize";
+import { REFERENCE, ROOT } from "../../../support/paths";
 
 interface ResizeCase {
   file: string;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Analysis } from "../../src/engine/analysis/analysis";
-import { FeatureMapsEngine } from "../../src/engine/engine";
-import { BUILTIN_MODEL } from "../../src/engine/model/models";
-import { SAMPLE_IMAGE } from "../support/paths";
-import { assertLayerMatches, type ReferenceLayer, referenceInput, referenceLayers } from "../support/reference";
+import type { Analysis } from "../../../src/engine/analysis/analysis";
+import { FeatureMapsEngine } from "../../../src/engine/engine";
+import { BUILTIN_MODEL } from "../../../src/engine/model/models";
+import { SAMPLE_IMAGE } from "../../support/paths";
+import { assertLayerMatches, type ReferenceLayer, referenceInput, referenceLayers } from "../../support/reference";
 
 // The built-in model with seed 0 against PyTorch running the seed's own code on the same weights
 // (scripts/make_reference.py); every module and the output are compared.

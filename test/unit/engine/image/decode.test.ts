@@ -4,9 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { Jimp } from "jimp";
-import { decodeImage, readImage } from "../../src/engine/image/decode";
-import { modelInputBytes, planesToTensor, SEED_PREPROCESSING } from "../../src/engine/image/preprocess";
-import { FIXTURES, SAMPLE_IMAGE } from "../support/paths";
+import { decodeImage, readImage } from "../../../../src/engine/image/decode";
+import { modelInputBytes, planesToTensor, SEED_PREPROCESSING } from "../../../../src/engine/image/preprocess";
+import { FIXTURES, SAMPLE_IMAGE } from "../../../support/paths";
 
 let dir: string;
 before(async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { percentileRange } from "../../src/shared/percentiles";
-import { sortedPercentileRange } from "../support/sortedPercentiles";
+import { percentileRange } from "../../../src/shared/percentiles";
+import { sortedPercentileRange } from "../../support/sortedPercentiles";
 
 /** A small seeded generator, so a failure can be rerun. */
 function random(seed: number): () => number {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Architecture, ArchitectureError, moduleIds, planArchitecture } from "../../src/engine/model/architecture";
-import { xaiArchitecture } from "../../src/engine/model/xaiArchitecture";
+import { type Architecture, ArchitectureError, moduleIds, planArchitecture } from "../../../../src/engine/model/architecture";
+import { xaiArchitecture } from "../../../../src/engine/model/xaiArchitecture";
 
 describe("the seed's XAI architecture", () => {
   const plan = planArchitecture(xaiArchitecture(), 100, 100);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MIN_LAYER_PANE, restoreState } from "../../webview-ui/state";
+import { MIN_LAYER_PANE, restoreState } from "../../../webview-ui/state";
 
 describe("a webview's saved state", () => {
   it("keeps the layer list's width the user chose", () => {

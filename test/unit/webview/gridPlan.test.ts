@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LayerInfo, LayerReply } from "../../src/shared/protocol";
-import { type GridSettings, dataKey, nearestFirst, planGrid, replyBytes, windowFetch } from "../../webview-ui/gridPlan";
-import { Lru } from "../../webview-ui/lru";
-import { TileStore } from "../../webview-ui/tileStore";
+import type { LayerInfo, LayerReply } from "../../../src/shared/protocol";
+import { type GridSettings, dataKey, nearestFirst, planGrid, replyBytes, windowFetch } from "../../../webview-ui/gridPlan";
+import { Lru } from "../../../webview-ui/lru";
+import { TileStore } from "../../../webview-ui/tileStore";
 
 function layer(id: string, shape: number[]): LayerInfo {
   return { id, name: id, op: "Conv", kind: "conv", shape };
@@ -26,7 +26,6 @@ function settings(change: Partial<GridSettings> = {}): GridSettings {
 /** A reply holding `count` tiles of a 12x12 layer. */
 function reply(count: number): LayerReply {
   return {
-    kind: "layer",
     layer: "features.30",
     shape: [1, 512, 12, 12],
     totalChannels: 512,

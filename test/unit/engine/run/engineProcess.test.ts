@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import * as path from "path";
+import { after, describe, it } from "node:test";
+import { EngineClient } from "../../../../src/engine/run/engineClient";
+import { BUILTIN_MODEL } from "../../../../src/engine/model/models";
+import { errorCode, FeatureMapsError } from "../../../../src/shared/errors";
+import { ENGINE_PROCESS, FIXTURES, ROOT, SAMPLE_IMAGE } from "../../../support/paths";
+
+const analyze = { input: { image: SAMPLE_IMAGE }, model: BUILTIN_MODEL };
+
+function hasCode(code: string, message?: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof FeatureMapsError, `a FeatureMapsError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    if (message) assert.match(e.message, message);
+    return true;
+  };
+}
+
+describe("the inference process", () => {
+  const client = new EngineClient(ENGINE_PROCESS, { provider: "auto" });
+  after(() => client.stop());
+
+  it("answers with typed arrays, not JSON arrays or Buffers", async () => {
+    const result = await client.call("analyze", { analyze });
+    assert.deepEqual(result.model.outputShape, [9, 2]);
+    assert.equal(result.model.provider.used, "cpu");
+    assert.match(result.model.provider.reason ?? "", /^CUDA could not be used: /);
+    assert.ok(result.image?.modelInput.rgba instanceof Uint8ClampedArray);
+    const layer = await client.call("layer", {
+      analyze,
+      request: { layer: "features.0", start: 0, count: 16, channels: [0, 1, 2, 3], order: "index", normalize: "channel", clipPercent: 0 },
+    });
+    assert.equal(layer.tiles.constructor, Uint8Array);
+    assert.equal(layer.tiles.byteLength, 4 * 98 * 98);
+    assert.equal(layer.tiles.buffer.byteLength, layer.tiles.byteLength, "exact-size buffer");
+    assert.ok(layer.low instanceof Float32Array && layer.channels instanceof Int32Array);
+    const channel = await client.call("channel", { analyze, layer: "features.30", channel: 5 });
+    assert.ok(channel.values instanceof Float32Array);
+    assert.equal(channel.values.length, 144);
+  });
+
+  it("brings each engine error's code and message across the process boundary, and keeps serving", async () => {
+    await assert.rejects(client.call("channel", { analyze, layer: "features.0", channel: 64 }), hasCode("CHANNEL_UNKNOWN", /features\.0 has 64 channels \(0-63\); no channel 64/));
+    await assert.rejects(client.call("npy", { analyze, layer: "features.99" }), hasCode("LAYER_UNKNOWN", /no layer "features\.99"/));
+    await assert.rejects(client.call("analyze", { analyze: { ...analyze, input: { image: path.join(ROOT, "package.json") } } }), hasCode("IMAGE_UNREADABLE", /package\.json: not a PNG/));
+    await assert.rejects(client.call("analyze", { analyze: { ...analyze, input: { image: path.join(FIXTURES, "missing.png") } } }), hasCode("IMAGE_UNREADABLE", /does not exist/));
+    await assert.rejects(client.call("analyze", { analyze: { ...analyze, preprocessing: { std: [0, 1, 1] } } }), hasCode("CONFIG_INVALID", /std must not contain 0/));
+    assert.ok(await client.call("analyze", { analyze }));
+  });
+
+  it("stops a cancelled call at its next safe point: the model does not run for it", async () => {
+    // An input size this process has not run yet: the analysis must be computed anew.
+    const fresh = { ...analyze, preprocessing: { height: 160, width: 160 } };
+    const before = await client.call("status", {});
+    const controller = new AbortController();
+    const call = client.call("analyze", { analyze: fresh }, { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(call, (e: unknown) => errorCode(e) === "CANCELLED");
+    // The process answers in order: once status answers, the cancelled call has ended there.
+    let after = await client.call("status", {});
+    for (let i = 0; i < 50 && after.cancelled === before.cancelled; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = await client.call("status", {});
+    }
+    assert.equal(after.cancelled, before.cancelled + 1, "the process saw the cancel");
+    assert.equal(after.runs, before.runs, "and ran nothing for it");
+    assert.equal(after.analyses, before.analyses, "nor kept a result");
+    const done = await client.call("analyze", { analyze: fresh });
+    assert.deepEqual(done.model.layers[0].shape, [1, 64, 158, 158]);
+    assert.equal((await client.call("status", {})).runs, before.runs + 1);
+  });
+});
+
+describe("a crash of the inference process", () => {
+  it("fails the call in flight with ENGINE_CRASHED and restarts on the next call", async () => {
+    const client = new EngineClient(path.join(ROOT, "test", "support", "crashingEngine.js"), { provider: "cpu" });
+    try {
+      assert.equal(await client.call("analyze", { analyze }), "first");
+      await assert.rejects(client.call("analyze", { analyze }), hasCode("ENGINE_CRASHED", /the inference process stopped \(signal SIGSEGV\)/));
+      assert.equal(await client.call("analyze", { analyze }), "first", "a fresh process answered");
+    } finally {
+      client.stop();
+    }
+  });
+});

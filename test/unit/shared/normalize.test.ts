@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { toBytes, valueRange } from "../../../src/shared/normalize";
+
+describe("normalize", () => {
+  it("bins like matplotlib: floor(t * 256), the maximum in bin 255", () => {
+    const out = new Uint8Array(5);
+    toBytes(Float32Array.from([0, 0.25, 0.5, 0.999, 1]), { low: 0, high: 1 }, out);
+    assert.deepEqual([...out], [0, 64, 128, 255, 255]);
+  });
+
+  it("maps a flat tile to 0 like imshow of a constant image", () => {
+    const out = new Uint8Array(3).fill(9);
+    toBytes(Float32Array.from([2, 2, 2]), { low: 2, high: 2 }, out);
+    assert.deepEqual([...out], [0, 0, 0]);
+  });
+
+  it("clips at percentiles", () => {
+    const values = Float32Array.from({ length: 101 }, (_, i) => i);
+    assert.deepEqual(valueRange(values, 0), { low: 0, high: 100 });
+    assert.deepEqual(valueRange(values, 1), { low: 1, high: 99 });
+  });
+});
