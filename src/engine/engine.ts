@@ -11,6 +11,7 @@ import { type ModelSource, prepareModel } from "./model/models";
 import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
 import { ModelRunner } from "./run/inference";
+import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;
@@ -133,7 +134,7 @@ export class FeatureMapsEngine {
       tensor = input.tensor;
       size = { height: input.height, width: input.width };
     }
-    checkpoint(signal);
+    await safePoint(signal);
     const result = await runner.run(tensor, size.height, size.width);
     this.runs++;
     const view: ModelView = {
