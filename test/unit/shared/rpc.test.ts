@@ -16,15 +16,15 @@ function link(handlers: {
   checkParams?: ConstructorParameters<typeof RpcEndpoint<Server, Client>>[0]["checkParams"];
 }) {
   const log: RpcMessage[] = [];
-  let server: RpcEndpoint<Server, Client> | undefined;
+  const box: { server?: RpcEndpoint<Server, Client> } = {};
   const client: RpcEndpoint<Client, Server> = new RpcEndpoint<Client, Server>({
     post: (m) => {
       log.push(m);
-      setImmediate(() => server?.receive(structuredClone(m)));
+      setImmediate(() => box.server?.receive(structuredClone(m)));
     },
     handlers: { ping: ({ n }) => ({ n: n + 1 }) },
   });
-  server = new RpcEndpoint<Server, Client>({
+  const server = new RpcEndpoint<Server, Client>({
     post: (m) => {
       log.push(m);
       setImmediate(() => client.receive(structuredClone(m)));
@@ -32,6 +32,7 @@ function link(handlers: {
     handlers: handlers.server,
     checkParams: handlers.checkParams,
   });
+  box.server = server;
   return { client, server, log };
 }
 
