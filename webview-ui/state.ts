@@ -5,7 +5,7 @@ import type { ChannelOrder, GridView } from "../src/shared/protocol";
 export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
 export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
 export const CHANNEL_ORDERS: readonly ChannelOrder[] = ["index", "mean", "max"];
-/** The layer list's narrowest width in px; media/webview.css says the same. */
+/** The layer list's narrowest width in px; layout.ts hands it to the stylesheet. */
 export const MIN_LAYER_PANE = 180;
 
 /** What survives the panel being hidden and rebuilt: VS Code keeps it with setState/getState. */
