@@ -144,6 +144,7 @@ export class Grid {
     return s && planGrid(s, this.viewport.content().width);
   }
 
+  /** Layout is read before anything is written, so a scrolling frame forces no extra layout. */
   private render(): void {
     cancelAnimationFrame(this.frame);
     this.frame = 0;

@@ -66,7 +66,7 @@ export class GridViewport {
     };
   }
 
-  /** Plans the grid for the box and sizes the sizer; reads the layout before writing anything, so a scrolling frame forces no extra layout. */
+  /** Plans the grid for the box's width, gives the sizer the whole picture's size and applies a saved scroll position. */
   layOut(settings: GridSettings): { plan: Plan; view: Content } {
     let view = this.content();
     const plan = planGrid(settings, view.width);
