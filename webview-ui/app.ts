@@ -1,25 +1,25 @@
+import "./app.css";
 import { colormapLut } from "../src/shared/colormaps";
 import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
 import { DEFAULTS } from "../src/shared/choices";
 import type { GridView, ImageView, LayerInfo, Snapshot, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
-import { Colorbar } from "./colorbar";
-import { Controls, type DisplaySettings } from "./controls";
-import { el } from "./dom";
-import { ExportButtons } from "./exportButtons";
-import { formatShape } from "./format";
-import { type ActiveTile, Grid } from "./grid";
-import { renderHeader } from "./header";
+import { Colorbar } from "./chrome/colorbar";
+import { Controls, type DisplaySettings } from "./chrome/controls";
+import { el } from "./common/dom";
+import { ExportButtons } from "./chrome/exportButtons";
+import { type ActiveTile, Grid } from "./grid/grid";
+import { renderHeader } from "./chrome/header";
+import { LayerInfoLine } from "./chrome/layerInfo";
 import type { Host } from "./host";
-import { LayerList } from "./layerList";
-import { LayerPaneSash } from "./layerPaneSash";
+import { LayerList } from "./layers/layerList";
+import { LayerPaneSash } from "./layers/layerPaneSash";
 import { Requests } from "./requests";
 import { type ViewState, restoreState } from "./state";
-import { layerStatsText } from "./statsText";
-import { StatusArea } from "./status";
-import { HoverReadout } from "./tooltip";
-import { type ZoomContext, ZoomView } from "./zoom";
+import { StatusArea } from "./chrome/status";
+import { HoverReadout } from "./chrome/tooltip";
+import { type ZoomContext, ZoomView } from "./zoom/zoom";
 
 type Loaded = Extract<ToWebview, { type: "loaded" }> & { readonly image: ImageView };
 
@@ -57,8 +57,7 @@ export class App {
   private readonly zoom: ZoomView;
   private readonly colorbar = new Colorbar();
   private readonly readout: HoverReadout;
-  private readonly layerTitle = el("div", { class: "layer-title" });
-  private readonly statsLine = el("div", { class: "layer-stats dim" });
+  private readonly layerInfo: LayerInfoLine;
   private readonly headerSlot = el("div", { class: "header-slot" });
   private readonly result: HTMLElement;
 
@@ -81,10 +80,11 @@ export class App {
     this.controls = new Controls((change) => this.changeDisplay(change));
     this.exportButtons = new ExportButtons(this.requests);
     this.readout = new HoverReadout(this.values);
+    this.layerInfo = new LayerInfoLine(this.colorbar.element, this.exportButtons.element);
     this.grid = new Grid(this.requests, () => this.layerList.order, {
       painted: (layer, channels, tiles, view) => host.post({ type: "painted", layer, channels, tiles, view }),
       stats: (stats) => {
-        this.statsLine.textContent = stats ? layerStatsText(stats) : "";
+        this.layerInfo.showStats(stats);
         this.refreshZoom();
       },
       active: (tile) => {
@@ -111,7 +111,7 @@ export class App {
         "main",
         { class: "main" },
         el("div", { class: "toolbar" }, this.controls.element),
-        el("div", { class: "layer-info" }, el("div", { class: "layer-text" }, this.layerTitle, this.statsLine), this.colorbar.element, this.exportButtons.element),
+        this.layerInfo.element,
         el("div", { class: "grid-area" }, this.grid.element, this.zoom.element),
       ),
     );
@@ -236,10 +236,7 @@ export class App {
     const layer = this.currentLayer();
     this.exportButtons.setLayer(layer?.id);
     if (!layer) return;
-    this.layerTitle.replaceChildren(
-      el("strong", { text: layer.name, title: layer.id }),
-      el("span", { class: "dim", text: ` ${layer.op} ${formatShape(layer.shape)}` }),
-    );
+    this.layerInfo.showLayer(layer);
     this.grid.update({ ...display, layer, generation: this.generation });
     this.showColorbar();
     this.refreshZoom();

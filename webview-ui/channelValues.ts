@@ -1,5 +1,5 @@
 import type { ChannelReply } from "../src/shared/protocol";
-import { Lru } from "./lru";
+import { Lru } from "./common/lru";
 import type { Lane, Requests } from "./requests";
 
 /** Raw float values of single channels (hover readout, zoom), kept for the channels looked at last. */

@@ -1,9 +1,12 @@
-import "./elements";
+import "./common/elements";
 import { App } from "./app";
 import { connectHost } from "./host";
+import { applyLayout } from "./layout";
 
 const host = connectHost();
-const app = new App(document.getElementById("app") as HTMLElement, host);
+const root = document.getElementById("app") as HTMLElement;
+applyLayout(root);
+const app = new App(root, host);
 window.addEventListener("message", (e: MessageEvent<unknown>) => {
   if (typeof e.data === "object" && e.data !== null) app.receive(e.data);
 });

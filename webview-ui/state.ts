@@ -4,7 +4,7 @@ import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
 import type { ChannelOrder, GridView } from "../src/shared/protocol";
 
 export { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES };
-/** The layer list's narrowest width in px; media/webview.css says the same. */
+/** The layer list's narrowest width in px; layout.ts hands it to the stylesheet. */
 export const MIN_LAYER_PANE = 180;
 
 /** What survives the panel being hidden and rebuilt: VS Code keeps it with setState/getState. */

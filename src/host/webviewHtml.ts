@@ -31,7 +31,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri("media", "webview.css")}">
+<link rel="stylesheet" href="${uri("dist", "webview.css")}">
 <link id="vscode-codicon-stylesheet" rel="stylesheet" href="${uri("dist", "codicons", "codicon.css")}">
 <title>${escapeAttribute(title)}</title>
 </head>

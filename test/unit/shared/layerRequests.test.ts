@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { openingLayer, openingRequest, sameLayerRequest } from "../../../src/shared/layerRequests";
 import type { LayerInfo } from "../../../src/shared/protocol";
-import { dataKey, layerRequest, planGrid, windowFetch } from "../../../webview-ui/gridPlan";
+import { dataKey, layerRequest, planGrid, windowFetch } from "../../../webview-ui/grid/plan";
 import { restoreState } from "../../../webview-ui/state";
-import { TileStore } from "../../../webview-ui/tileStore";
+import { TileStore } from "../../../webview-ui/grid/tileStore";
 
 function layer(id: string, shape: number[]): LayerInfo {
   return { id, name: id, op: "Conv", kind: "conv", shape };

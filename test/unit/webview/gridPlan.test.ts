@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { LayerInfo, LayerReply } from "../../../src/shared/protocol";
-import { type GridSettings, dataKey, nearestFirst, planGrid, replyBytes, windowFetch } from "../../../webview-ui/gridPlan";
-import { Lru } from "../../../webview-ui/lru";
-import { TileStore } from "../../../webview-ui/tileStore";
+import { type GridSettings, dataKey, nearestFirst, planGrid, replyBytes, windowFetch } from "../../../webview-ui/grid/plan";
+import { Lru } from "../../../webview-ui/common/lru";
+import { TileStore } from "../../../webview-ui/grid/tileStore";
 
 function layer(id: string, shape: number[]): LayerInfo {
   return { id, name: id, op: "Conv", kind: "conv", shape };

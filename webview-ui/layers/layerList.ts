@@ -1,14 +1,13 @@
-import type { LayerInfo, LayerKind } from "../src/shared/protocol";
-import { codicon, el } from "./dom";
-import { formatShape } from "./format";
+import "./layerList.css";
+import type { LayerInfo, LayerKind } from "../../src/shared/protocol";
+import { codicon, el } from "../common/dom";
+import { formatShape } from "../common/format";
+import { isNarrow } from "../layout";
 
 export interface LayerListEvents {
   select(id: string): void;
   filter(text: string): void;
 }
-
-/** Must match the max-width of the narrow layout in media/webview.css. */
-const NARROW = window.matchMedia("(max-width: 499px)");
 
 const KIND_ICONS: Record<LayerKind, string> = {
   conv: "layers",
@@ -31,7 +30,7 @@ function matches(layer: LayerInfo, filter: string): boolean {
 
 /**
  * Every layer of the model, pinned ones first, as a listbox: arrows, Home/End and Page keys
- * select (and so load) a layer, like the Explorer. Below 500 px it folds into a select-like button.
+ * select (and so load) a layer, like the Explorer. In the narrow layout it folds into a select-like button.
  */
 export class LayerList {
   readonly element: HTMLElement;
@@ -111,7 +110,7 @@ export class LayerList {
     option.setAttribute("aria-selected", "true");
     this.list.setAttribute("aria-activedescendant", option.id);
     // Scrolling now would force a layout of the whole view before the grid has asked for its
-    // tiles (60 ms on a new result); with the next frame the layout is due anyway.
+    // tiles; with the next frame the layout is due anyway.
     requestAnimationFrame(() => option.scrollIntoView({ block: "nearest" }));
     this.summary.replaceChildren(
       codicon(KIND_ICONS[layer.kind], `kind kind-${layer.kind}`),
@@ -150,7 +149,7 @@ export class LayerList {
   }
 
   private choose(id: string): void {
-    if (NARROW.matches) this.expand(false);
+    if (isNarrow()) this.expand(false);
     if (id === this.selected) return;
     this.select(id);
     this.events.select(id);
@@ -182,7 +181,7 @@ export class LayerList {
       End: this.visible.length - 1,
     };
     let next: number | undefined = target[e.key];
-    if (next === undefined && e.key === "Escape" && NARROW.matches) {
+    if (next === undefined && e.key === "Escape" && isNarrow()) {
       this.expand(false);
       this.summary.focus();
     } else if (next === undefined && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {

@@ -1,6 +1,7 @@
-import { el } from "./dom";
-import { formatValue } from "./format";
-import { paintScaled } from "./paint";
+import "./colorbar.css";
+import { el } from "../common/dom";
+import { formatValue } from "../common/format";
+import { paintScaled } from "../common/paint";
 
 export interface ColorbarSpec {
   readonly lut: Uint8Array;

@@ -1,8 +1,8 @@
-import { el } from "./dom";
-import { MIN_LAYER_PANE } from "./state";
+import "./layerPaneSash.css";
+import { el } from "../common/dom";
+import { MAX_LAYER_SHARE } from "../layout";
+import { MIN_LAYER_PANE } from "../state";
 
-/** Past this share of the panel the grid gets too narrow; media/webview.css says the same. */
-const MAX_SHARE = 0.6;
 const KEY_STEP = 16;
 
 /**
@@ -33,7 +33,7 @@ export class LayerPaneSash {
   }
 
   private maximum(): number {
-    return Math.max(MIN_LAYER_PANE, Math.floor(this.container.clientWidth * MAX_SHARE));
+    return Math.max(MIN_LAYER_PANE, Math.floor(this.container.clientWidth * MAX_LAYER_SHARE));
   }
 
   private current(): number {

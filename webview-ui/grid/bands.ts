@@ -1,7 +1,7 @@
-import type { Picture } from "../src/shared/protocol";
-import { el } from "./dom";
-import { clearRect, paintScaled } from "./paint";
-import { type GridLayout, type Size, type TileHit, pictureSize, tileAt } from "./tileGeometry";
+import type { Picture } from "../../src/shared/protocol";
+import { el } from "../common/dom";
+import { clearRect, paintScaled } from "../common/paint";
+import { type GridLayout, type Size, type TileHit, pictureSize, tileAt } from "../common/tileGeometry";
 import type { Tile } from "./tileStore";
 
 /** A window of the grid to show: rows [firstRow, endRow) of the whole layout. */

@@ -1,4 +1,4 @@
-import type { LayerReply, LayerStats } from "../src/shared/protocol";
+import type { LayerReply, LayerStats } from "../../src/shared/protocol";
 
 export interface Tile {
   readonly channel: number;

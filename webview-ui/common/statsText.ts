@@ -1,4 +1,4 @@
-import type { ChannelStats, LayerStats } from "../src/shared/protocol";
+import type { ChannelStats, LayerStats } from "../../src/shared/protocol";
 import { formatPercent, formatValue } from "./format";
 
 export function channelStatsText(s: ChannelStats): string {

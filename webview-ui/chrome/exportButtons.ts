@@ -1,6 +1,7 @@
-import type { ExportKind } from "../src/shared/protocol";
-import { el, textButton } from "./dom";
-import type { Requests } from "./requests";
+import "./exportButtons.css";
+import type { ExportKind } from "../../src/shared/protocol";
+import { el, textButton } from "../common/dom";
+import type { Requests } from "../requests";
 
 const NOTICE_MS = 8000;
 

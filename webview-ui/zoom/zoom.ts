@@ -1,13 +1,14 @@
-import { type ColormapName, colormapLut } from "../src/shared/colormaps";
-import { type Range, toBytes } from "../src/shared/normalize";
-import type { ChannelReply } from "../src/shared/protocol";
-import type { ChannelValues } from "./channelValues";
-import { Colorbar } from "./colorbar";
-import { codicon, el, iconButton } from "./dom";
-import { formatValue } from "./format";
-import { paintScaled } from "./paint";
-import { channelStatsText } from "./statsText";
-import { sourceCoordinate, tilePictureSize } from "./tileGeometry";
+import "./zoom.css";
+import { type ColormapName, colormapLut } from "../../src/shared/colormaps";
+import { type Range, toBytes } from "../../src/shared/normalize";
+import type { ChannelReply } from "../../src/shared/protocol";
+import type { ChannelValues } from "../channelValues";
+import { Colorbar } from "../chrome/colorbar";
+import { codicon, el, iconButton } from "../common/dom";
+import { formatValue } from "../common/format";
+import { paintScaled } from "../common/paint";
+import { channelStatsText } from "../common/statsText";
+import { sourceCoordinate, tilePictureSize } from "../common/tileGeometry";
 
 export interface ZoomContext {
   readonly layer: string;

@@ -1,8 +1,9 @@
-import { COLORMAP_NAMES, type ColormapName, DIVERGING_COLORMAP } from "../src/shared/colormaps";
-import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
-import type { ChannelOrder, GridView } from "../src/shared/protocol";
-import { el } from "./dom";
-import { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES } from "./state";
+import "./controls.css";
+import { COLORMAP_NAMES, type ColormapName, DIVERGING_COLORMAP } from "../../src/shared/colormaps";
+import { NORMALIZE_MODES, type NormalizeMode } from "../../src/shared/normalize";
+import type { ChannelOrder, GridView } from "../../src/shared/protocol";
+import { el } from "../common/dom";
+import { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES } from "../state";
 
 export interface DisplaySettings {
   readonly view: GridView;

@@ -1,6 +1,7 @@
-import type { ImageView, ModelView, ProviderReport } from "../src/shared/protocol";
-import { codicon, el, pictureCanvas } from "./dom";
-import { formatShape } from "./format";
+import "./header.css";
+import type { ImageView, ModelView, ProviderReport } from "../../src/shared/protocol";
+import { codicon, el, pictureCanvas } from "../common/dom";
+import { formatShape } from "../common/format";
 
 function figure(canvas: HTMLCanvasElement, caption: string, description: string): HTMLElement {
   canvas.setAttribute("role", "img");

@@ -1,4 +1,5 @@
-import { codicon, el, iconButton, textButton } from "./dom";
+import "./status.css";
+import { codicon, el, iconButton, textButton } from "../common/dom";
 
 export interface StatusActions {
   retry(): void;

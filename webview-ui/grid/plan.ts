@@ -1,11 +1,11 @@
 // What the grid shows of a layer and which tiles it asks the host for: pure functions of the
 // settings and the scroller's size, so the grid can plan layers it does not show (prefetching).
-import type { ColormapName } from "../src/shared/colormaps";
-import { geometry } from "../src/shared/geometry";
-import type { NormalizeMode } from "../src/shared/normalize";
-import { NOTEBOOK_GRID, notebookChannels } from "../src/shared/presets";
-import { type ChannelOrder, type GridView, type LayerInfo, type LayerRequest, MAX_TILES_PER_REQUEST } from "../src/shared/protocol";
-import { GAP, type GridLayout, type Size, gridLayout, tilePictureSize } from "./tileGeometry";
+import type { ColormapName } from "../../src/shared/colormaps";
+import { geometry } from "../../src/shared/geometry";
+import type { NormalizeMode } from "../../src/shared/normalize";
+import { NOTEBOOK_GRID, notebookChannels } from "../../src/shared/presets";
+import { type ChannelOrder, type GridView, type LayerInfo, type LayerRequest, MAX_TILES_PER_REQUEST } from "../../src/shared/protocol";
+import { GAP, type GridLayout, type Size, gridLayout, tilePictureSize } from "../common/tileGeometry";
 import type { TileStore } from "./tileStore";
 
 export interface GridSettings {

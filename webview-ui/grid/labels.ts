@@ -1,5 +1,5 @@
-import { el } from "./dom";
-import type { GridLayout } from "./tileGeometry";
+import { el } from "../common/dom";
+import type { GridLayout } from "../common/tileGeometry";
 import type { Tile } from "./tileStore";
 
 /** Channel numbers would cover small tiles entirely. */

@@ -1,6 +1,7 @@
-import { el } from "./dom";
-import { formatValue } from "./format";
-import type { ChannelValues } from "./channelValues";
+import "./tooltip.css";
+import { el } from "../common/dom";
+import { formatValue } from "../common/format";
+import type { ChannelValues } from "../channelValues";
 
 export interface HoverPoint {
   readonly layer: string;
