@@ -8,7 +8,7 @@ import { webviewHtml, webviewOptions } from "./webviewHtml";
 
 export const SIDE_VIEW_ID = "featureMaps.sideView";
 
-/** Typing pauses this long before the model re-runs; with a 40 ms run the repaint stays near 150 ms. */
+/** Typing pauses this long before the model re-runs: long enough to skip keystrokes, short enough to feel live. */
 const DEBOUNCE_MS = 100;
 
 /**

@@ -1,5 +1,5 @@
-// Clipping percentiles of many values without sorting them: a layer has ~600 k values and all
-// layers together millions, where a sort takes up to a second. Narrowing histograms find the two
+// Clipping percentiles of many values without sorting them: a layer has hundreds of thousands of
+// values and all layers together millions, too many to sort per request. Narrowing histograms find the two
 // order statistics each percentile needs, exactly, in a few passes over the values.
 
 import type { Range } from "./normalize";

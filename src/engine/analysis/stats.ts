@@ -19,7 +19,7 @@ export function statsOf(values: Float32Array): ChannelStats {
   let max = -Infinity;
   let sum = 0;
   let zeros = 0;
-  // Indexed loops: a typed array's iterator is several times slower, and a layer has ~600 k values.
+  // Indexed loops: a typed array's iterator is several times slower, and a layer has many values.
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < min) min = v;

@@ -15,7 +15,7 @@ export interface Preprocessing {
   readonly std?: readonly number[];
 }
 
-export const SEED_PREPROCESSING: Preprocessing = { height: 100, width: 100, channelOrder: "bgr", scale: 1 / 255 };
+export const NOTEBOOK_PREPROCESSING: Preprocessing = { height: 100, width: 100, channelOrder: "bgr", scale: 1 / 255 };
 
 export function preprocessingKey(p: Preprocessing): string {
   return JSON.stringify([p.height, p.width, p.channelOrder, p.scale, p.mean ?? null, p.std ?? null]);

@@ -7,7 +7,7 @@ import type { DisplayDefaults } from "../../shared/protocol";
 import { type Architecture, ArchitectureError, planArchitecture } from "./architecture";
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "./models";
-import { type Preprocessing, SEED_PREPROCESSING } from "../image/preprocess";
+import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
 import { readSafetensors } from "../formats/safetensors";
 import { checkWeights, WeightsMismatchError } from "./weights";
 
@@ -106,7 +106,7 @@ export function readModelConfig(text: string, file: string): { config?: ModelCon
     model = { kind: "onnx", path: path.resolve(dir, raw.model.onnx) };
   } else {
     const architecture = { inputChannels: 3, ...raw.model.architecture } as Architecture;
-    const full: Preprocessing = { ...SEED_PREPROCESSING, ...preprocessing };
+    const full: Preprocessing = { ...NOTEBOOK_PREPROCESSING, ...preprocessing };
     try {
       planArchitecture(architecture, full.height, full.width);
     } catch (e) {

@@ -3,8 +3,8 @@ import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
 import { onnx } from "onnx-proto";
 import { INPUT_NAME, onnxModel } from "./onnxBuild";
-import { type Candidate, inspectOnnx } from "./onnxInspect";
-import { type Preprocessing, SEED_PREPROCESSING } from "../image/preprocess";
+import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
+import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
 import { readSafetensors } from "../formats/safetensors";
 import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
@@ -26,20 +26,12 @@ export type ModelSource =
 
 export const BUILTIN_MODEL: ModelSource = { kind: "builtin", weights: { seed: 0 } };
 
-export interface PreparedModel {
+/** A model graph ready for onnxruntime (its bytes: onnxruntime has its own copy once a session is open). */
+export interface PreparedModel extends InspectedOnnx {
   readonly label: string;
-  /** The ONNX message: onnxruntime has its own copy once a session is open. */
-  readonly bytes: Uint8Array;
   /** Weights fed as graph inputs at every run (built models); a user's ONNX file holds its own. */
   readonly parameters?: ReadonlyMap<string, Tensor>;
-  readonly inputName: string;
-  readonly inputChannels: number;
   readonly defaults: Preprocessing;
-  /** Set when the model only runs at one spatial size. */
-  readonly fixedSize?: { readonly height: number; readonly width: number };
-  readonly candidates: readonly Candidate[];
-  /** Tensor names of the model's own outputs. */
-  readonly outputs: readonly string[];
   /** Architectures know every shape without running. */
   readonly plan?: (height: number, width: number) => PlannedModule[];
 }
@@ -94,7 +86,7 @@ const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, cha
 export async function prepareModel(source: ModelSource, drawn = new DrawnWeights()): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
-      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...SEED_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn);
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...NOTEBOOK_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn);
     case "architecture":
       return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, drawn);
     case "onnx": {

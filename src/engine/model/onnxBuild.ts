@@ -123,9 +123,9 @@ export interface BuiltModel {
 
 /**
  * The whole model as an ONNX message; height and width stay symbolic so any input size runs.
- * The weights are graph inputs, not initializers: the message stays a few kB, and opening a
- * session on it takes ~5 ms instead of copying 60 MB into fresh memory (100-450 ms when a config
- * edit rebuilds the model); onnxruntime reads the fed arrays in place and runs as fast (bench/).
+ * The weights are graph inputs, not initializers: the message stays a few kB, so a config edit
+ * that rebuilds the model opens a session without copying every weight into fresh memory;
+ * onnxruntime reads the fed arrays in place and runs as fast (docs/PERFORMANCE.md).
  */
 export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap, inputChannels: number): BuiltModel {
   const nodes: onnx.INodeProto[] = [];

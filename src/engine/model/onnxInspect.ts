@@ -20,6 +20,7 @@ export interface InspectedOnnx {
   /** Spatial size when the model fixes it, else undefined (any size runs). */
   readonly fixedSize?: { readonly height: number; readonly width: number };
   readonly candidates: readonly Candidate[];
+  /** Tensor names of the model's own outputs. */
   readonly outputs: readonly string[];
 }
 

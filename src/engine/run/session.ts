@@ -26,12 +26,11 @@ function create(model: Uint8Array, providers: string[], threads: number | undefi
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
     // Fatal only: a missing CUDA provider is expected on most machines, and we report it ourselves.
     logSeverityLevel: 4,
-    // "extended" keeps every fusion that matters here; "all" adds layout rewrites that cost a second
-    // of session creation and a copy of the weights for no faster run on this model (bench/).
+    // "extended" keeps every fusion that matters here; "all" adds layout rewrites that slow session
+    // creation and copy the weights, for no faster run on these models (docs/PERFORMANCE.md).
     graphOptimizationLevel: "extended",
-    // Without the arena a session's first run is ~40% faster (46 against 75-125 ms for the built-in
-    // model at 100x100, 270 against 680 ms at 224x224) and later runs are as fast: each config
-    // edit opens a new session, and the arena's first growth touches fresh memory (bench/).
+    // Without the arena a session's first run is as fast as later ones: each config edit opens a
+    // new session, and the arena's first growth touches fresh memory (docs/PERFORMANCE.md).
     enableCpuMemArena: false,
   });
 }

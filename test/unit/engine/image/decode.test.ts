@@ -5,7 +5,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { Jimp } from "jimp";
 import { decodeImage, readImage } from "../../../../src/engine/image/decode";
-import { modelInputBytes, planesToTensor, SEED_PREPROCESSING } from "../../../../src/engine/image/preprocess";
+import { modelInputBytes, planesToTensor, NOTEBOOK_PREPROCESSING } from "../../../../src/engine/image/preprocess";
 import { FIXTURES, SAMPLE_IMAGE } from "../../../support/paths";
 
 let dir: string;
@@ -76,7 +76,7 @@ describe("decoding", () => {
 describe("preprocessing", () => {
   it("orders channels BGR for the seed and keeps grey images as three equal channels", async () => {
     const grey = { width: 1, height: 1, rgba: Uint8Array.from([10, 20, 30, 0]) };
-    const p = { ...SEED_PREPROCESSING, height: 1, width: 1 };
+    const p = { ...NOTEBOOK_PREPROCESSING, height: 1, width: 1 };
     assert.deepEqual([...modelInputBytes(grey, p).planes], [30, 20, 10], "BGR, alpha ignored like cv2.imread");
     assert.deepEqual([...modelInputBytes(grey, { ...p, channelOrder: "rgb" }).planes], [10, 20, 30]);
     const tensor = planesToTensor(Uint8Array.from([255, 0, 51]), { ...p, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
