@@ -7,7 +7,7 @@ import type { ModelSource } from "../engine/model/models";
 import { readNpy } from "../engine/formats/npy";
 import { planesToTensor, type Preprocessing } from "../engine/image/preprocess";
 import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
-import { DEFAULTS, oneOf } from "../shared/choices";
+import { DEFAULTS, oneOf, PIXEL_ORDERS } from "../shared/choices";
 
 export class UsageError extends Error {}
 
@@ -83,11 +83,7 @@ export function preprocessingOverrides(values: Values): Partial<Preprocessing> {
     out.height = Number(m[1]);
     out.width = Number(m[2]);
   }
-  const order = str(values, "channel-order");
-  if (order !== undefined) {
-    if (order !== "bgr" && order !== "rgb") throw new UsageError(`--channel-order takes bgr or rgb, got ${order}`);
-    out.channelOrder = order;
-  }
+  if (str(values, "channel-order") !== undefined) out.channelOrder = choiceOption(values, "channel-order", PIXEL_ORDERS, "rgb");
   const mean = str(values, "mean");
   if (mean) out.mean = numbers(mean, "mean");
   const std = str(values, "std");

@@ -6,7 +6,7 @@ import type { DisplayDefaults } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
 import type { ModelSource } from "../engine/model/models";
 import type { Preprocessing } from "../engine/image/preprocess";
-import { DEFAULTS, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { DEFAULTS, oneOf, PIXEL_ORDERS, PROVIDER_CHOICES } from "../shared/choices";
 import { FeatureMapsError } from "../shared/errors";
 
 const SECTION = "featureMaps";
@@ -53,8 +53,8 @@ export function preprocessingSetting(scope?: vscode.Uri): Partial<Preprocessing>
     out.height = Number(m[1]);
     out.width = Number(m[2]);
   }
-  const order = c.get<string>("channelOrder", "model");
-  if (order === "bgr" || order === "rgb") out.channelOrder = order;
+  const order = c.get<string>("channelOrder");
+  if (oneOf(PIXEL_ORDERS, order)) out.channelOrder = order;
   const mean = c.get<number[] | null>("mean", null);
   const std = c.get<number[] | null>("std", null);
   if (mean) out.mean = mean;

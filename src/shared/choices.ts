@@ -18,6 +18,10 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 export const PROVIDER_CHOICES = ["auto", ...PROVIDER_NAMES] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 
+/** The order of the colour planes in a model's input tensor. */
+export const PIXEL_ORDERS = ["bgr", "rgb"] as const;
+export type PixelOrder = (typeof PIXEL_ORDERS)[number];
+
 export const LAYER_KINDS = ["conv", "activation", "pool", "norm", "dropout", "linear", "output", "other"] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 

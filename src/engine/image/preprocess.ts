@@ -1,14 +1,14 @@
+import type { PixelOrder } from "../../shared/choices";
 import type { RgbaImage } from "./decode";
 import { resizeBilinear } from "./resize";
 import { FeatureMapsError } from "../../shared/errors";
 
-export type ChannelOrderName = "bgr" | "rgb";
 
 export interface Preprocessing {
   readonly height: number;
   readonly width: number;
   /** The reference notebook reads with cv2.imread, so its model sees BGR. */
-  readonly channelOrder: ChannelOrderName;
+  readonly channelOrder: PixelOrder;
   /** Multiplies the 8-bit values; 1/255 is ToTensor(). */
   readonly scale: number;
   readonly mean?: readonly number[];

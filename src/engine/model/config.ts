@@ -1,3 +1,4 @@
+import type { PixelOrder } from "../../shared/choices";
 import { existsSync, promises as fs } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
@@ -27,7 +28,7 @@ export interface ConfigProblem {
 interface RawConfig {
   model: { onnx?: string; architecture?: Architecture };
   weights?: { init?: string; seed?: number; safetensors?: string };
-  input?: { size?: [number, number]; channelOrder?: "bgr" | "rgb"; scale?: number; mean?: number[]; std?: number[] };
+  input?: { size?: [number, number]; channelOrder?: PixelOrder; scale?: number; mean?: number[]; std?: number[] };
   images?: string[];
   layers?: string[];
   display?: Partial<DisplayDefaults>;
