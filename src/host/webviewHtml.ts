@@ -1,9 +1,9 @@
 import { randomBytes } from "crypto";
 import * as vscode from "vscode";
 
-/** The folders a Feature Maps webview may load from: our bundle and our stylesheet, nothing else. */
+/** The one folder a Feature Maps webview may load from: our bundles (script, stylesheet, icons). */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
-  return [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")];
+  return [vscode.Uri.joinPath(extensionUri, "dist")];
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {

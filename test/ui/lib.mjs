@@ -47,7 +47,7 @@ export async function waitUntil(probe, { timeout = 30_000, interval = 100, what 
  *  - in the main page, the last mouseup and keydown (the user's click or keystroke);
  *  - in every webview host frame (__fmPaints), each message our webview posts: `ready`,
  *    `getLayer`, `painted`... Our HTML calls the host frame's __vscode_post_message__
- *    synchronously right after putImageData (webview-ui/grid.ts paint()), so wrapping that
+ *    synchronously right after putImageData (webview-ui/grid/picture.ts paint()), so wrapping that
  *    function timestamps the paint itself, not a polling interval;
  *  - in every webview host frame (__fmReceived), each message the extension sends (`loaded`,
  *    `reply`...) as it arrives, just before VS Code forwards it to our frame.
@@ -242,7 +242,7 @@ export async function runCommand(page, text, expect = text) {
 
 /**
  * Drags the sash on the sidebar's right edge so the sidebar is about `width` px wide; the side
- * view switches to its two-column layout from 500 px on (media/webview.css).
+ * view switches to its two-column layout from 500 px on (webview-ui/layout.ts).
  */
 export async function resizeSidebar(page, width) {
   const box = await page.locator("#workbench\\.parts\\.sidebar").boundingBox();
