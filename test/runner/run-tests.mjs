@@ -22,11 +22,11 @@
 // Env: FEATURE_MAPS_VSCODE_DIR or FEATURE_MAPS_VSCODE_SERVER (server location),
 //      CHROMIUM_PATH (default /usr/bin/chromium), FEATURE_MAPS_KEEP_TMP=1 (keep data dirs),
 //      FM_VERBOSE=1 (or FEATURE_MAPS_VERBOSE=1: every log line, live).
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { LogBuffer, verboseFromEnv } from "./logBuffer.mjs";
-import { REPO_ROOT, log, openWorkbench, signalExitCode, testSummary } from "./workbench.mjs";
+import { REPO_ROOT, findServer, log, openWorkbench, signalExitCode, testSummary } from "./workbench.mjs";
 
 const USAGE = `usage: run-tests.mjs [--tests DIR] [--workspace DIR] [--extension DIR | --no-extension]
                     [--extensions-dir DIR] [--vsix FILE] [--grep REGEX] [--timeout SECONDS]`;
@@ -108,7 +108,8 @@ async function main() {
       ? `the extension in ${shortPath(extensionDevelopmentPath)}`
       : "installed extensions only";
   const where = opts.workspace ? shortPath(resolve(opts.workspace)) : "an empty folder";
-  log(`running ${shortPath(testsPath)} in VS Code on ${where}, with ${what}${logs.verbose ? "" : " (logs shown for failures; FM_VERBOSE=1 shows all)"}`);
+  const version = JSON.parse(readFileSync(join(findServer(), "package.json"), "utf8")).version;
+  log(`running ${shortPath(testsPath)} in VS Code ${version} on ${where}, with ${what}${logs.verbose ? "" : " (logs shown for failures; FM_VERBOSE=1 shows all)"}`);
 
   // The workbench calls window.codeAutomationExit(code) once run() settles
   // (0 resolved, 1 rejected): that is how an extensionTestsPath run reports.
