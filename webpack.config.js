@@ -33,6 +33,7 @@ const node = {
   // protobufjs probes for optional modules with a computed require; it handles their absence.
   ignoreWarnings: [{ module: /@protobufjs[\\/]inquire/ }],
   performance: { hints: false },
+  stats: "errors-warnings",
 };
 
 /** @type {import('webpack').Configuration} */
@@ -53,6 +54,7 @@ const web = {
     }),
   ],
   performance: { hints: false },
+  stats: "errors-warnings",
 };
 
 module.exports = [node, web];

@@ -11,6 +11,8 @@
 # VS Code server folder (the one holding out/server-main.js) as its last line.
 #
 # Env: FEATURE_MAPS_VSCODE_DIR  install folder (default ~/.cache/feature-maps/vscode-server)
+#      FM_VERBOSE=1 (or FEATURE_MAPS_VERBOSE=1): apt-get's and npm's output as it comes; by
+#      default it is shown only when they fail.
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3
@@ -18,6 +20,24 @@ DIR="${FEATURE_MAPS_VSCODE_DIR:-$HOME/.cache/feature-maps/vscode-server}"
 SERVER_DIR="$DIR/node_modules/code-server/lib/vscode"
 
 log() { echo "[install-vscode-server] $*" >&2; }
+
+case "${FM_VERBOSE:-${FEATURE_MAPS_VERBOSE:-}}" in
+  "" | 0 | false) VERBOSE="" ;;
+  *) VERBOSE=1 ;;
+esac
+# Runs a command with its output (to stderr) held back, and shown only if it fails.
+quietly() {
+  if [[ -n "$VERBOSE" ]]; then "$@" >&2; return; fi
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if ((rc)); then
+    cat "$out" >&2
+    log "failed with exit code $rc: $*"
+  fi
+  rm -f "$out"
+  return "$rc"
+}
 
 # --- Debian packages -------------------------------------------------------
 # chromium drives the workbench (Debian's package pulls in no font, and
@@ -32,10 +52,11 @@ if ((${#missing[@]})); then
   [[ $(id -u) == 0 ]] || SUDO=sudo
   log "apt-get install ${missing[*]}"
   # An empty or stale package list makes the install fail; refresh only then,
-  # since apt-get update is the slow part.
-  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
-    $SUDO apt-get update >&2
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+  # since apt-get update is the slow part (the first try's output is not shown:
+  # the second one's is, if it fails too).
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+    quietly $SUDO apt-get update
+    quietly $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
   fi
 fi
 
@@ -82,7 +103,7 @@ log "npm install code-server@$CODE_SERVER_VERSION into $DIR (a few minutes)"
 # it as npm_config_unsafe_perm, and code-server's postinstall refuses to run
 # as root without that. npm_config_yes: its nested npm install must not ask.
 ( cd "$DIR" && npm_config_yes=true ONNXRUNTIME_NODE_INSTALL=skip \
-    npm install --unsafe-perm --no-audit --no-fund --omit=dev "code-server@$CODE_SERVER_VERSION" >&2 )
+    quietly npm install --unsafe-perm --no-audit --no-fund --omit=dev "code-server@$CODE_SERVER_VERSION" )
 
 [[ -f "$SERVER_DIR/out/server-main.js" ]] || { log "install finished but $SERVER_DIR/out/server-main.js is missing"; exit 1; }
 touch "$DIR/.installed-$CODE_SERVER_VERSION"

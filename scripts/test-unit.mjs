@@ -15,6 +15,10 @@ const options = args.filter((a) => !a.endsWith(".ts"));
 const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "test")], { stdio: "inherit" });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-const targets = files.length > 0 ? files.map((f) => join(root, "out", relative(root, resolve(f)).replace(/\.ts$/, ".js"))) : [join(root, "out", "test", "unit")];
-const run = spawnSync(process.execPath, ["--test", ...options, ...targets], { stdio: "inherit", cwd: root });
+// The runner's own pure pieces are tested in plain .mjs beside it.
+const everything = [join(root, "out", "test", "unit"), join(root, "test", "runner")];
+const targets = files.length > 0 ? files.map((f) => join(root, "out", relative(root, resolve(f)).replace(/\.ts$/, ".js"))) : everything;
+// One line per test by default.
+const reporter = options.some((o) => o.startsWith("--test-reporter")) ? [] : ["--test-reporter=spec"];
+const run = spawnSync(process.execPath, ["--test", ...reporter, ...options, ...targets], { stdio: "inherit", cwd: root });
 process.exit(run.status ?? 1);

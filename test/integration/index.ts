@@ -3,7 +3,18 @@
 // a mocha file using the BDD interface (describe/it).
 import * as fs from "fs";
 import * as path from "path";
+import { format } from "util";
 import Mocha from "mocha";
+
+// test/runner/run-tests.mjs sets FEATURE_MAPS_TEST_MARKERS so it can tell,
+// among everything the browser console carries, mocha's report (printed) from
+// the other logs (printed only for a failing test): each report line and each
+// test's end is marked. The format is parsed by test/runner/logBuffer.mjs.
+const MARKER = "@@fm-test@@";
+const markers = !!process.env.FEATURE_MAPS_TEST_MARKERS;
+type ConsoleLog = (...args: unknown[]) => void;
+// The reporters print through this (not typed in @types/mocha).
+const reporterBase = Mocha.reporters.Base as unknown as { consoleLog: ConsoleLog };
 
 function findTestFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[])
@@ -35,9 +46,20 @@ export async function runSuite(dir: string): Promise<void> {
   // loadFilesAsync surfaces a test file that throws at load time as a
   // rejection instead of an uncaught error inside the extension host.
   await mocha.loadFilesAsync();
+  const consoleLog = reporterBase.consoleLog;
+  if (markers) {
+    reporterBase.consoleLog = (...args) => {
+      for (const line of format(...args).split("\n")) console.log(`${MARKER} report ${line}`);
+    };
+  }
   const stats = await new Promise<Mocha.Stats>((resolve) => {
     const runner = mocha.run(() => resolve(runner.stats!));
-  });
+    if (markers) {
+      // Added after the reporter's own listeners: a failure's report line comes first.
+      runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, () => console.log(`${MARKER} pass`));
+      runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test) => console.log(`${MARKER} fail ${test.fullTitle()}`));
+    }
+  }).finally(() => (reporterBase.consoleLog = consoleLog));
 
   const skipped = stats.pending ? `, ${stats.pending} skipped` : "";
   // CI reads this exact line; it has to stand alone on its line.

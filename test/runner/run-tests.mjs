@@ -14,12 +14,19 @@
 //   --grep REGEX           only tests whose full title matches (via FEATURE_MAPS_TEST_GREP)
 //   --timeout SECONDS      hard limit for the whole run (default 600); exit 124 past it
 //
+// Output: mocha's report (test titles, failures) and the suite's "N passed, N failed"
+// as the last line. The server's and the browser's logs (with the extension
+// host's console.log) are printed only for a failing test, or their last lines
+// when the run fails outside a test; FM_VERBOSE=1 prints them all as they come.
+//
 // Env: FEATURE_MAPS_VSCODE_DIR or FEATURE_MAPS_VSCODE_SERVER (server location),
-//      CHROMIUM_PATH (default /usr/bin/chromium), FEATURE_MAPS_KEEP_TMP=1 (keep data dirs).
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+//      CHROMIUM_PATH (default /usr/bin/chromium), FEATURE_MAPS_KEEP_TMP=1 (keep data dirs),
+//      FM_VERBOSE=1 (or FEATURE_MAPS_VERBOSE=1: every log line, live).
+import { existsSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { REPO_ROOT, log, openWorkbench, signalExitCode, testSummary } from "./workbench.mjs";
+import { LogBuffer, verboseFromEnv } from "./logBuffer.mjs";
+import { REPO_ROOT, findServer, log, openWorkbench, signalExitCode, testSummary } from "./workbench.mjs";
 
 const USAGE = `usage: run-tests.mjs [--tests DIR] [--workspace DIR] [--extension DIR | --no-extension]
                     [--extensions-dir DIR] [--vsix FILE] [--grep REGEX] [--timeout SECONDS]`;
@@ -53,13 +60,21 @@ if (!existsSync(testsPath)) {
   process.exit(2);
 }
 
+const logs = new LogBuffer({ verbose: verboseFromEnv() });
 let workbench;
 // Whoever ends the run first (the suite, the timeout, a signal) sets the exit
 // code; later callers wait for the same cleanup instead of exiting under it.
+// `why`: what went wrong outside the tests, if anything: the logs' last lines
+// are printed then, and `after` (an error's stack) below them.
 let finishing;
-function finish(code) {
+function finish(code, why, after) {
   finishing ??= (async () => {
     await workbench?.close();
+    // A suite that fails without reporting a failing test (it did not load, no
+    // test ran, the extension host died) has nothing printed to show why.
+    if (code !== 0 && !why && logs.failures === 0) why = `the suite failed with exit code ${code}`;
+    if (why) logs.printTail(why);
+    if (after) log(after);
     const summary = testSummary();
     if (summary) console.log(summary);
     process.exit(code);
@@ -69,19 +84,32 @@ function finish(code) {
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
     log(`${sig}: stopping`);
-    finish(signalExitCode(sig));
+    finish(signalExitCode(sig), sig);
   });
 }
 setTimeout(() => {
   log(`TIMEOUT: the tests did not finish within ${opts.timeout} s; failing`);
-  finish(124);
+  finish(124, "timeout");
 }, Number(opts.timeout) * 1000);
+
+/** A path as short as it can be said: relative to the current folder when inside it. */
+function shortPath(path) {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") ? rel : rel === "" ? "./" : path;
+}
 
 async function main() {
   const t0 = Date.now();
   const extensionDevelopmentPath =
     opts["no-extension"] || opts.vsix ? undefined : resolve(opts.extension ?? REPO_ROOT);
-  log(`extension: ${extensionDevelopmentPath ?? "(none; installed extensions only)"}; tests: ${testsPath}`);
+  const what = opts.vsix
+    ? `the installed ${shortPath(resolve(opts.vsix))}`
+    : extensionDevelopmentPath
+      ? `the extension in ${shortPath(extensionDevelopmentPath)}`
+      : "installed extensions only";
+  const where = opts.workspace ? shortPath(resolve(opts.workspace)) : "an empty folder";
+  const version = JSON.parse(readFileSync(join(findServer(), "package.json"), "utf8")).version;
+  log(`running ${shortPath(testsPath)} in VS Code ${version} on ${where}, with ${what}${logs.verbose ? "" : " (logs shown for failures; FM_VERBOSE=1 shows all)"}`);
 
   // The workbench calls window.codeAutomationExit(code) once run() settles
   // (0 resolved, 1 rejected): that is how an extensionTestsPath run reports.
@@ -93,11 +121,12 @@ async function main() {
     extensionTestsPath: testsPath,
     extensionsDir: opts["extensions-dir"],
     vsix: opts.vsix,
-    // The extension host inherits the server's environment; the suite loader reads it.
-    env: opts.grep ? { FEATURE_MAPS_TEST_GREP: opts.grep } : {},
+    // The extension host inherits the server's environment; the suite loader
+    // reads it. The markers tell the report and each test's end from the logs.
+    env: { FEATURE_MAPS_TEST_MARKERS: "1", ...(opts.grep ? { FEATURE_MAPS_TEST_GREP: opts.grep } : {}) },
     beforeNavigate: (page) => page.exposeFunction("codeAutomationExit", (code) => reportExit(Number(code))),
+    logs,
   });
-  log(`workspace: ${workbench.workspace}`);
 
   const serverDied = workbench.serverExited.then(({ code, signal }) => {
     throw new Error(`the VS Code server exited (code ${code}, signal ${signal}) before the tests finished`);
@@ -109,8 +138,10 @@ async function main() {
   return code;
 }
 
-main().then(finish, (err) => {
-  // After a timeout or a signal, main() fails only because we closed things.
-  if (!finishing) log(`FAILED: ${err?.stack ?? err}`);
-  finish(1);
-});
+main().then(
+  (code) => finish(code),
+  (err) => {
+    // After a timeout or a signal, main() fails only because we closed things.
+    finish(1, err?.message ?? String(err), `FAILED: ${err?.stack ?? err}`);
+  },
+);

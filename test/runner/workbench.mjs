@@ -19,6 +19,13 @@ export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const SUMMARY_LINE = /^\d+ passed, \d+ failed(, \d+ skipped)?$/;
 let summary;
 
+/**
+ * Where forwarded lines go unless a caller passes its own `logs` (run-tests.mjs
+ * passes a LogBuffer, see logBuffer.mjs): printed at once with their source.
+ * console.log is looked up at each call: bench/vscode.mjs redirects it.
+ */
+const PRINT_LOGS = { add: (source, line) => line.trim() && console.log(`${source} ${line}`) };
+
 /** The suite's "N passed, N failed" line, once it has been logged. */
 export function testSummary() {
   return summary;
@@ -84,14 +91,13 @@ function freePort() {
   });
 }
 
-function printLine(prefix, line) {
-  if (!line.trim()) return;
+function printLine(logs, prefix, line) {
   if (SUMMARY_LINE.test(line.trim())) summary = line.trim();
-  else console.log(`${prefix} ${line}`);
+  else logs.add(prefix, line);
 }
 
-function forwardLines(stream, prefix) {
-  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => printLine(prefix, line));
+function forwardLines(stream, logs, prefix) {
+  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => printLine(logs, prefix, line));
 }
 
 /** vscode-remote URI of a local path, as the workbench served from `origin` names it. */
@@ -122,8 +128,11 @@ function dataDirArgs(tmpRoot, extensionsDir) {
   ];
 }
 
-/** Starts the VS Code server and waits until it answers HTTP. */
-export async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
+/**
+ * Starts the VS Code server and waits until it answers HTTP. Its output goes to
+ * `logs` (default: printed; `quiet` drops its stdout).
+ */
+export async function startServer({ tmpRoot, extensionsDir, env, quiet, logs = PRINT_LOGS }) {
   const serverDir = findServer();
   const port = await freePort();
   const args = [
@@ -151,8 +160,8 @@ export async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
   });
   liveServerGroups.add(proc.pid);
   if (quiet) proc.stdout.resume();
-  else forwardLines(proc.stdout, "[server]");
-  forwardLines(proc.stderr, "[server:err]");
+  else forwardLines(proc.stdout, logs, "[server]");
+  forwardLines(proc.stderr, logs, "[server:err]");
   const exited = new Promise((res) => proc.on("exit", (code, signal) => res({ code, signal })));
 
   const origin = `http://127.0.0.1:${port}`;
@@ -160,7 +169,7 @@ export async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
   exited.then(() => (gone = true));
   for (;;) {
     // A port taken between freePort() and the server's bind shows up here.
-    if (gone) throw new Error("the VS Code server exited during startup (see [server] lines above)");
+    if (gone) throw new Error("the VS Code server exited during startup (see its [server] lines)");
     if (Date.now() - t0 > 60_000) throw new Error("the VS Code server did not answer within 60 s");
     try {
       if ((await fetch(`${origin}/version`)).ok) break;
@@ -169,7 +178,7 @@ export async function startServer({ tmpRoot, extensionsDir, env, quiet }) {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  log(`VS Code server up at ${origin} in ${Date.now() - t0} ms`);
+  logs.add("[runner]", `VS Code server up at ${origin} in ${Date.now() - t0} ms`);
 
   const groupAlive = () => {
     try {
@@ -224,7 +233,7 @@ function launchBrowser() {
  * Prefixes the page's console: the workbench's and the extension host's logs.
  * Returns drain(), which resolves once every message so far is printed.
  */
-function forwardConsole(page) {
+function forwardConsole(page, logs) {
   // Formatting needs the arguments' values, which arrive asynchronously; the
   // chain keeps lines in the order they were logged.
   let chain = Promise.resolve();
@@ -235,10 +244,12 @@ function forwardConsole(page) {
       // Chromium's own messages ("Failed to load resource") have no arguments;
       // unserializable ones fall back to Playwright's rendering.
       const text = args?.length ? formatConsole(args) : msg.text();
-      for (const line of text.split("\n")) printLine(`[browser:${msg.type()}]`, line);
+      for (const line of text.split("\n")) printLine(logs, `[browser:${msg.type()}]`, line);
     });
   });
-  page.on("pageerror", (err) => printLine("[browser:pageerror]", String(err.stack ?? err)));
+  page.on("pageerror", (err) => {
+    for (const line of String(err.stack ?? err).split("\n")) printLine(logs, "[browser:pageerror]", line);
+  });
   return () => Promise.race([chain, new Promise((r) => setTimeout(r, 5000))]);
 }
 
@@ -270,15 +281,15 @@ function formatConsole(args) {
  * Installs a VSIX into `extensionsDir` with the server's CLI mode (the same
  * flags as desktop `code --install-extension X.vsix --extensions-dir DIR`).
  */
-function installVsix(vsix, tmpRoot, extensionsDir) {
+function installVsix(vsix, tmpRoot, extensionsDir, logs) {
   return new Promise((res, rej) => {
     const proc = spawn(
       process.execPath,
       [join(findServer(), "out/server-main.js"), "--install-extension", resolve(vsix), ...dataDirArgs(tmpRoot, extensionsDir)],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
-    forwardLines(proc.stdout, "[install]");
-    forwardLines(proc.stderr, "[install:err]");
+    forwardLines(proc.stdout, logs, "[install]");
+    forwardLines(proc.stderr, logs, "[install:err]");
     proc.on("error", rej);
     proc.on("exit", (code) => (code === 0 ? res() : rej(new Error(`installing ${vsix} failed (exit ${code})`))));
   });
@@ -299,8 +310,11 @@ function installVsix(vsix, tmpRoot, extensionsDir) {
  *   viewport                  browser viewport (default 1280x800)
  *   beforeNavigate(page)      hook run before the workbench loads (exposeFunction etc.)
  *   quiet                     don't forward the browser console / server stdout
+ *   logs                      where forwarded lines go: an object with add(source, line)
+ *                             (default: printed at once, "[source] line")
  */
 export async function openWorkbench(options = {}) {
+  const logs = options.logs ?? PRINT_LOGS;
   const tmpRoot = mkdtempSync(join(tmpdir(), "feature-maps-vscode-"));
   liveTmpDirs.add(tmpRoot);
   let server;
@@ -322,7 +336,7 @@ export async function openWorkbench(options = {}) {
   try {
     const extensionsDir = resolve(options.extensionsDir ?? join(tmpRoot, "extensions"));
     mkdirSync(extensionsDir, { recursive: true });
-    for (const vsix of [options.vsix ?? []].flat()) await installVsix(vsix, tmpRoot, extensionsDir);
+    for (const vsix of [options.vsix ?? []].flat()) await installVsix(vsix, tmpRoot, extensionsDir, logs);
     const workspace = resolve(options.workspace ?? join(tmpRoot, "workspace"));
     mkdirSync(workspace, { recursive: true });
 
@@ -334,10 +348,10 @@ export async function openWorkbench(options = {}) {
       mkdirSync(extensionDevelopmentPath);
     }
 
-    server = await startServer({ tmpRoot, extensionsDir, env: options.env, quiet: options.quiet });
+    server = await startServer({ tmpRoot, extensionsDir, env: options.env, quiet: options.quiet, logs });
     browser = await launchBrowser();
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 800 } });
-    if (!options.quiet) drainLogs = forwardConsole(page);
+    if (!options.quiet) drainLogs = forwardConsole(page, logs);
     await options.beforeNavigate?.(page);
     const url = workbenchUrl(server.origin, {
       folder: workspace,
