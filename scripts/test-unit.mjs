@@ -3,7 +3,7 @@
 //   node scripts/test-unit.mjs                                   every unit test
 //   node scripts/test-unit.mjs test/unit/shared/rpc.test.ts      one file (or several)
 //   node scripts/test-unit.mjs --test-name-pattern "clip"        tests whose name matches
-// Other options pass through to `node --test`.
+// Other options pass through to `node --test` (e.g. --test-reporter=spec to list every test).
 import { spawnSync } from "node:child_process";
 import { dirname, join, relative, resolve } from "node:path";
 
@@ -18,7 +18,7 @@ if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 // The runner's own pure pieces are tested in plain .mjs beside it.
 const everything = [join(root, "out", "test", "unit"), join(root, "test", "runner")];
 const targets = files.length > 0 ? files.map((f) => join(root, "out", relative(root, resolve(f)).replace(/\.ts$/, ".js"))) : everything;
-// One line per test by default.
-const reporter = options.some((o) => o.startsWith("--test-reporter")) ? [] : ["--test-reporter=spec"];
+// One line per suite by default, failures in full; --test-reporter=spec lists every test.
+const reporter = options.some((o) => o.startsWith("--test-reporter")) ? [] : [`--test-reporter=${join(root, "scripts", "compact-reporter.mjs")}`];
 const run = spawnSync(process.execPath, ["--test", ...reporter, ...options, ...targets], { stdio: "inherit", cwd: root });
 process.exit(run.status ?? 1);

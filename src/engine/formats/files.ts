@@ -1,0 +1,153 @@
+import { closeSync, constants, fstatSync, openSync, promises as fs, readSync, type Stats } from "fs";
+import * as path from "path";
+import { type ErrorCode, FeatureMapsError } from "../../shared/errors";
+
+// Every user file is opened the same way: without blocking (a FIFO would wait forever for a
+// writer), checked to be a regular file after links are followed (a device such as /dev/zero
+// never ends), and read only up to a size cap for its kind, so no file can hang the reader or
+// take unbounded memory.
+
+export const FILE_KINDS = ["image", "model", "weights", "config", "array"] as const;
+export type FileKind = (typeof FILE_KINDS)[number];
+
+const MiB = 1024 * 1024;
+
+/** The largest file of each kind that is read whole. */
+export const READ_LIMITS: Readonly<Record<FileKind, number>> = {
+  image: 256 * MiB,
+  // protobuf messages cannot exceed 2 GiB; bigger models keep their weights as external data.
+  model: 2048 * MiB - 1,
+  weights: 4096 * MiB,
+  config: 4 * MiB,
+  array: 2048 * MiB,
+};
+
+const CODES: Readonly<Record<FileKind, ErrorCode>> = {
+  image: "IMAGE_UNREADABLE",
+  model: "MODEL_INVALID",
+  weights: "WEIGHTS_INVALID",
+  config: "CONFIG_INVALID",
+  array: "INPUT_INVALID",
+};
+
+function typeName(s: Stats): string {
+  if (s.isDirectory()) return "a folder";
+  if (s.isFIFO()) return "a named pipe";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  if (s.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
+}
+
+function openError(file: string, kind: FileKind, e: unknown): FeatureMapsError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (e as Error).message;
+  return new FeatureMapsError(CODES[kind], `${path.basename(file)}: cannot read the file (${why})`);
+}
+
+function checkRegular(file: string, kind: FileKind, stats: Stats, limit: number): void {
+  const name = path.basename(file);
+  if (!stats.isFile()) throw new FeatureMapsError(CODES[kind], `${name}: cannot read the file (${typeName(stats)}, not a file)`);
+  if (stats.size > limit) throw new FeatureMapsError(CODES[kind], `${name}: ${mib(stats.size)} is more than the ${mib(limit)} a ${kind} file may have`);
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** A regular file's size, refusing anything else without reading it. */
+export async function regularFileSize(file: string, kind: FileKind, limit = READ_LIMITS[kind]): Promise<number> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, OPEN_FLAGS);
+  } catch (e) {
+    throw openError(file, kind, e);
+  }
+  try {
+    const stats = await handle.stat();
+    checkRegular(file, kind, stats, limit);
+    return stats.size;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Bytes [offset, offset + length) of a regular file, or the whole file when no range is given.
+ * A file that is shorter than it said (cut while being read) is an error, not a short result.
+ */
+export async function readRegularFile(file: string, kind: FileKind, range?: { readonly offset: number; readonly length: number }, limit = READ_LIMITS[kind]): Promise<Buffer> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, OPEN_FLAGS);
+  } catch (e) {
+    throw openError(file, kind, e);
+  }
+  try {
+    const stats = await handle.stat();
+    checkRegular(file, kind, stats, range ? Number.MAX_SAFE_INTEGER : limit);
+    const offset = range?.offset ?? 0;
+    const length = range?.length ?? stats.size;
+    if (offset + length > stats.size) {
+      throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: bytes ${offset}-${offset + length} lie past the end of the file (${stats.size} bytes)`);
+    }
+    if (length > limit) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: ${mib(length)} is more than the ${mib(limit)} a ${kind} file may have`);
+    const bytes = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
+      if (bytesRead === 0) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: the file ended while being read (it changed on disk)`);
+      done += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readRegularFile for the few callers that must stay synchronous (small text files). */
+export function readRegularFileSync(file: string, kind: FileKind, limit = READ_LIMITS[kind]): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    throw openError(file, kind, e);
+  }
+  try {
+    const stats = fstatSync(fd);
+    checkRegular(file, kind, stats, limit);
+    const bytes = Buffer.allocUnsafe(stats.size);
+    let done = 0;
+    while (done < stats.size) {
+      const read = readSync(fd, bytes, done, stats.size - done, done);
+      if (read === 0) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: the file ended while being read (it changed on disk)`);
+      done += read;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A file another file names (ONNX external data): it must lie inside `folder` once every link
+ * is resolved, so a model cannot make the engine read /etc/passwd or a device.
+ */
+export async function containedPath(folder: string, relative: string, kind: FileKind, owner: string): Promise<string> {
+  const name = path.basename(owner);
+  if (path.isAbsolute(relative)) throw new FeatureMapsError(CODES[kind], `${name}: "${relative}" is outside the model's folder`);
+  let real: string;
+  let realFolder: string;
+  try {
+    realFolder = await fs.realpath(folder);
+    real = await fs.realpath(path.join(folder, relative));
+  } catch (e) {
+    throw openError(path.join(folder, relative), kind, e);
+  }
+  const inside = path.relative(realFolder, real);
+  if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) {
+    throw new FeatureMapsError(CODES[kind], `${name}: "${relative}" is outside the model's folder once links are followed`);
+  }
+  return real;
+}
