@@ -12,6 +12,7 @@ const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
   CHANNEL_UNKNOWN: undefined,
   CUDA_UNAVAILABLE: 'Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.',
   OUT_OF_BUDGET: "Use a smaller input size.",
+  OUTPUT_UNWRITABLE: "Choose another file or folder.",
   CANCELLED: undefined,
   TIMEOUT: "Retry; a large model or input may need more time.",
   ENGINE_CRASHED: "Retry; if it happens again, the model crashes onnxruntime.",

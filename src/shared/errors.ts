@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   /** CUDA was asked for and could not be used. */
   "CUDA_UNAVAILABLE",
   "OUT_OF_BUDGET",
+  /** An output file cannot be written (a device, a full disk, no permission); any original is kept. */
+  "OUTPUT_UNWRITABLE",
   "CANCELLED",
   "TIMEOUT",
   /** The inference process ended while working. */
