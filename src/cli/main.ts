@@ -11,7 +11,7 @@ import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest } from "../shared/protocol";
 import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
-import { DEFAULTS, MAX_CLIP_PERCENT, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { DEFAULTS, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -25,7 +25,8 @@ Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors; --mod
        --config F.featuremaps.json (its model, input settings, and first image when IMG is omitted)
 Input: --size HxW, --channel-order bgr|rgb, --mean a,b,c, --std a,b,c, --input-npy F.npy
        (instead of IMG: float arrays are fed as they are; uint8 ones as 8-bit planes, scaled like ToTensor)
-Runtime: --provider auto|cuda|cpu (default auto)
+Runtime: --provider auto|cuda|cpu (default auto), --memory-budget MB (default 1024): what the layers
+         of one analysis may take; over it, only the asked layer is computed
 Layer ids: PyTorch names (features.30; plain 30 means features.30 on the built-in model), else ONNX tensor names.`;
 
 const OPTIONS = {
@@ -38,6 +39,7 @@ const OPTIONS = {
   colormap: { type: "string" },
   normalize: { type: "string" },
   clip: { type: "string" },
+  "memory-budget": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -50,7 +52,9 @@ function required(values: Values, name: string): string {
 function engineFor(values: Values): FeatureMapsEngine {
   const provider = values.provider ?? DEFAULTS.provider;
   if (!oneOf(PROVIDER_CHOICES, provider)) throw new UsageError(`--provider takes ${PROVIDER_CHOICES.slice(0, -1).join(", ")} or ${PROVIDER_CHOICES.at(-1)}, got ${String(provider)}`);
-  return new FeatureMapsEngine({ provider, maxSessions: 1 });
+  const budget = values["memory-budget"] === undefined ? DEFAULTS.memoryBudgetMB : Number(values["memory-budget"]);
+  if (!(Number.isInteger(budget) && budget >= MIN_MEMORY_BUDGET_MB)) throw new UsageError(`--memory-budget takes a whole number of MB, at least ${MIN_MEMORY_BUDGET_MB}, got ${String(values["memory-budget"])}`);
+  return new FeatureMapsEngine({ provider, maxSessions: 1, memoryBudgetMB: budget });
 }
 
 /** `30` is accepted for `features.30` where the model has such a layer. */
@@ -71,11 +75,13 @@ async function layers(values: Values, rest: string[]): Promise<void> {
   if (request) {
     list = (await engine.analyze(request)).model.layers;
   } else {
-    // Without an image: shapes at the model's default size, from a run on a blank input.
+    // Without an image: shapes at the model's default size, for a blank input.
     const config = typeof values.config === "string" ? await loadConfig(values.config) : undefined;
-    const runner = await engine.open(modelSource(values, positionalModel(rest), config));
+    const model = modelSource(values, positionalModel(rest), config);
+    const runner = await engine.open(model);
     const p = { ...runner.model.defaults, ...config?.preprocessing, ...preprocessingOverrides(values) };
-    list = (await runner.run(new Float32Array(runner.model.inputChannels * p.height * p.width), p.height, p.width)).layers;
+    const tensor = new Float32Array(runner.model.inputChannels * p.height * p.width);
+    list = (await engine.analyze({ input: { tensor, height: p.height, width: p.width, label: "a blank input" }, model, preprocessing: p })).model.layers;
   }
   const lines = list.map(({ id, name, op, shape }) => JSON.stringify({ id, name, op, shape }));
   process.stdout.write(`[\n${lines.join(",\n")}\n]\n`);
@@ -94,7 +100,7 @@ async function dump(values: Values, rest: string[]): Promise<void> {
   const out = required(values, "out");
   const { engine, analysis } = await analysisFor(values, rest);
   const layer = layerId(values, analysis.model.layers.map((l) => l.id));
-  const a = analysis.activation(layer);
+  const a = await analysis.activation(layer);
   await fs.writeFile(out, writeNpy(a.data, a.shape));
   process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
   engine.dispose();
@@ -116,7 +122,7 @@ async function render(values: Values, rest: string[]): Promise<void> {
   if (typeof values.channels === "string" && values.grid) throw new UsageError("give --channels or --grid, not both");
   const { engine, analysis } = await analysisFor(values, rest);
   const layer = layerId(values, analysis.model.layers.map((l) => l.id));
-  const total = analysis.summary(layer).channels.length;
+  const total = (await analysis.summary(layer)).channels.length;
   const grid = gridOption(values);
   let channels: number[];
   let layout = grid ?? NOTEBOOK_GRID;
@@ -130,7 +136,7 @@ async function render(values: Values, rest: string[]): Promise<void> {
     channels = notebookChannels(total);
   }
   const request: LayerRequest = { layer, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent };
-  await fs.writeFile(out, await renderGridPng(analysis.layer(request), layout, colormap));
+  await fs.writeFile(out, await renderGridPng(await analysis.layer(request), layout, colormap));
   process.stderr.write(`${layer} channels ${channels.join(",")} -> ${out}\n`);
   engine.dispose();
 }

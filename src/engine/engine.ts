@@ -4,20 +4,26 @@ import { DEFAULTS } from "../shared/choices";
 import { checkpoint, FeatureMapsError } from "../shared/errors";
 import type { ImageView, ModelView, ProviderChoice } from "../shared/protocol";
 import { Analysis } from "./analysis/analysis";
+import { ComputedActivations, HeldActivations } from "./analysis/sources";
+import type { Activation } from "./analysis/stats";
 import { readImage, type RgbaImage } from "./image/decode";
 import { displayCopy, picture, planesPicture } from "./image/pictures";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./image/preprocess";
 import { type ModelSource, prepareModel } from "./model/models";
 import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
+import { planLayers } from "./run/estimate";
 import { ModelRunner } from "./run/inference";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;
   readonly maxMegapixels?: number;
-  /** Bound on the activations kept for quick layer switches. */
-  readonly cacheMegabytes?: number;
+  /**
+   * What one analysis may hold, and what the cache of analyses kept for quick layer switches
+   * holds in all: a model whose layers at the input size are more computes each layer when asked.
+   */
+  readonly memoryBudgetMB?: number;
   /** Sessions kept open; each holds its model's weights. */
   readonly maxSessions?: number;
   readonly threads?: number;
@@ -52,6 +58,8 @@ async function inputKey(input: InputSource): Promise<string> {
 export class FeatureMapsEngine {
   private readonly models: BoundedCache<ModelRunner>;
   private readonly analyses: BoundedCache<Analysis>;
+  /** Layers computed one at a time, for analyses over the budget; a share of the budget. */
+  private readonly computed: BoundedCache<Activation>;
   /** Decoded images: a model edited in a config runs on the same picture again, and jimp is slow. */
   private readonly images = new BoundedCache<RgbaImage>(IMAGE_CACHE_BYTES, (image) => image.rgba.byteLength);
   /** Initial weights of the last build: a config edit redraws only the modules it changed. */
@@ -66,7 +74,12 @@ export class FeatureMapsEngine {
       this.analyses.dropWhere((k) => (JSON.parse(k) as unknown[])[0] === key);
       void runner.release();
     });
-    this.analyses = new BoundedCache<Analysis>((options.cacheMegabytes ?? 512) * 1024 * 1024, (a) => a.result.bytes);
+    this.analyses = new BoundedCache<Analysis>(this.budget, (a) => a.bytes, (_a, key) => this.computed.dropWhere((k) => k.startsWith(`${key}\n`)));
+    this.computed = new BoundedCache<Activation>(this.budget / 2, (a) => a.data.byteLength);
+  }
+
+  private get budget(): number {
+    return (this.options.memoryBudgetMB ?? DEFAULTS.memoryBudgetMB) * 1024 * 1024;
   }
 
   private async modelKey(source: ModelSource): Promise<string> {
@@ -101,7 +114,7 @@ export class FeatureMapsEngine {
     const imageKey = await inputKey(request.input);
     // Led by the model's cache key, so the model's eviction finds its analyses.
     const key = JSON.stringify([modelKey, imageKey, preprocessingKey(preprocessing)]);
-    return this.analyses.get(key, (stop) => this.compute(imageKey, runner, request.input, preprocessing, stop), signal);
+    return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
   }
 
   /** What the engine has done, for the inference process's status. */
@@ -109,7 +122,7 @@ export class FeatureMapsEngine {
     return { runs: this.runs, analyses: this.analyses.size };
   }
 
-  private async compute(imageKey: string, runner: ModelRunner, input: InputSource, p: Preprocessing, signal: AbortSignal): Promise<Analysis> {
+  private async compute(key: string, imageKey: string, runner: ModelRunner, input: InputSource, p: Preprocessing, signal: AbortSignal): Promise<Analysis> {
     const { model } = runner;
     let tensor: Float32Array;
     let image: ImageView | undefined;
@@ -134,17 +147,30 @@ export class FeatureMapsEngine {
       tensor = input.tensor;
       size = { height: input.height, width: input.width };
     }
-    await safePoint(signal);
-    const result = await runner.run(tensor, size.height, size.width);
-    this.runs++;
-    const view: ModelView = {
-      label: model.label,
-      inputShape: result.inputShape,
-      outputShape: result.outputShape,
-      layers: result.layers,
-      provider: runner.provider,
+    const { height, width } = size;
+    const planned = await planLayers(runner, height, width);
+    const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
+    const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
+    if (heldBytes <= this.budget) {
+      // Older analyses make room first, so the new one does not add to them.
+      this.analyses.reserve(heldBytes);
+      await safePoint(signal);
+      const result = await runner.run(tensor, height, width);
+      this.runs++;
+      const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: result.layers };
+      return new Analysis(view, image, new HeldActivations(result), p, tensor);
+    }
+    const run = async (layer: string): Promise<Activation> => {
+      const result = await runner.run(tensor, height, width, [layer]);
+      this.runs++;
+      const a = result.activations.get(layer);
+      if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
+      return a;
     };
-    return new Analysis(view, image, result, p, tensor);
+    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0]);
+    const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: planned.map((l) => l.info) };
+    const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
+    return new Analysis(view, image, source, p, tensor);
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@ import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
 import { markUsed, preload } from "./preload";
-import { affectsEngine, affectsViews, engineOptions } from "./settings";
+import { affectsEngine, affectsViews, clientOptions, engineOptions } from "./settings";
 import { ProviderStatus } from "./statusBar";
 import { chooseConfig } from "./configChoice";
 import { ConfigDiagnostics } from "./configDiagnostics";
@@ -22,7 +22,7 @@ export interface FeatureMapsApi {
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const log = vscode.window.createOutputChannel("Feature Maps", { log: true });
-  const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(), (line) => log.info(line));
+  const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(), (line) => log.info(line), clientOptions());
   const status = new ProviderStatus();
   const panels = new PanelManager(context.extensionUri, engine, status);
 
@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
       return exportLayerNpy(engine, controller.analysis, layer, target);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (affectsEngine(e)) engine.configure(engineOptions());
+      if (affectsEngine(e)) engine.configure(engineOptions(), clientOptions());
       if (affectsViews(e)) {
         panels.reloadAll();
         // The side view shows images through the settings' model too.

@@ -18,6 +18,13 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 export const PROVIDER_CHOICES = ["auto", ...PROVIDER_NAMES] as const;
 export type ProviderChoice = (typeof PROVIDER_CHOICES)[number];
 
+/**
+ * How an analysis holds its layers: all from one run, or each computed when asked for (a model
+ * and size whose layers together are over the memory budget).
+ */
+export const KEEPS = ["all", "requested"] as const;
+export type Keeps = (typeof KEEPS)[number];
+
 /** The order of the colour planes in a model's input tensor. */
 export const PIXEL_ORDERS = ["bgr", "rgb"] as const;
 export type PixelOrder = (typeof PIXEL_ORDERS)[number];
@@ -32,6 +39,9 @@ export const MAX_CLIP_PERCENT = 50;
 
 export const TILE_SIZES = [32, 48, 64, 96, 128, 192, 256] as const;
 
+/** Below this no model runs: onnxruntime and a small model take about this much themselves. */
+export const MIN_MEMORY_BUDGET_MB = 128;
+
 export function oneOf<T>(values: readonly T[], value: unknown): value is T {
   return (values as readonly unknown[]).includes(value);
 }
@@ -45,6 +55,8 @@ export interface Defaults {
   readonly tileSize: number;
   readonly provider: ProviderChoice;
   readonly maxMegapixels: number;
+  readonly memoryBudgetMB: number;
+  readonly timeoutSeconds: number;
 }
 
 /** The one home of defaults that more than one world uses. */
@@ -57,4 +69,6 @@ export const DEFAULTS: Defaults = {
   tileSize: 128,
   provider: "auto",
   maxMegapixels: 64,
+  memoryBudgetMB: 1024,
+  timeoutSeconds: 120,
 };

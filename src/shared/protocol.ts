@@ -4,7 +4,7 @@
 // Activations always travel as exact-size typed arrays (structured clone keeps them binary);
 // never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
 
-import type { ChannelOrder, ExportKind, GridView, LayerKind, ProviderChoice, ProviderName } from "./choices";
+import type { ChannelOrder, ExportKind, GridView, Keeps, LayerKind, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
 import type { ErrorData } from "./errors";
 import type { NormalizeMode } from "./normalize";
@@ -51,6 +51,7 @@ export interface LayerStats extends ChannelStats {
 
 export interface ModelView {
   readonly label: string;
+  readonly keeps: Keeps;
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   readonly layers: readonly LayerInfo[];

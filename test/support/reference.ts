@@ -39,7 +39,7 @@ export async function referenceInput(): Promise<Float32Array> {
  * layer's own magnitude, so a small layer cannot pass by being small.
  */
 export async function assertLayerMatches(ours: Analysis, oursId: string, ref: ReferenceLayer): Promise<void> {
-  const a = ours.activation(oursId);
+  const a = await ours.activation(oursId);
   assert.deepEqual([...a.shape], ref.shape, `${ref.id} shape`);
   const scale = Math.max(Math.abs(ref.min), Math.abs(ref.max));
   const tolerance = Math.min(1e-4, 1e-5 * scale);

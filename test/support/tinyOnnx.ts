@@ -3,8 +3,9 @@ import { onnx } from "onnx-proto";
 // Small hand-made ONNX graphs for the error paths: what a user might bring that is not a CNN.
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-function input(name: string, dims: number[]): onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
+/** A number fixes a dimension; a name leaves it to the input, as PyTorch's dynamic_axes do. */
+function input(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } } };
 }
 
 export interface TinyOptions {
@@ -14,6 +15,8 @@ export interface TinyOptions {
   /** A 2-D MatMul model with no feature maps. */
   flat?: boolean;
   opset?: number;
+  /** Height and width follow the input, and a stride-2 max pool halves them after the conv. */
+  dynamic?: boolean;
 }
 
 /** [1, 1, 4, 4] -> Conv(1 -> 2, 3x3, pad 1) named like PyTorch's export -> Relu -> output. */
@@ -38,10 +41,24 @@ export function tinyModel(options: TinyOptions = {}): Uint8Array {
         name: "tiny",
         node: [
           { name: "/conv/Conv", opType: "Conv", input: ["x", "conv.weight"], output: ["/conv/Conv_output_0"], attribute: [{ name: "pads", type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] }] },
-          { name: "/act/Relu", opType: "Relu", input: ["/conv/Conv_output_0"], output: ["y"] },
+          ...(options.dynamic
+            ? [
+                { name: "/act/Relu", opType: "Relu", input: ["/conv/Conv_output_0"], output: ["/act/Relu_output_0"] },
+                {
+                  name: "/pool/MaxPool",
+                  opType: "MaxPool",
+                  input: ["/act/Relu_output_0"],
+                  output: ["y"],
+                  attribute: [
+                    { name: "kernel_shape", type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+                    { name: "strides", type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+                  ],
+                },
+              ]
+            : [{ name: "/act/Relu", opType: "Relu", input: ["/conv/Conv_output_0"], output: ["y"] }]),
         ],
         initializer: [w],
-        input: [input("x", [1, 1, 4, 4]), ...(options.inputs === 2 ? [input("x2", [1, 1, 4, 4])] : [])],
+        input: [input("x", options.dynamic ? [1, 1, "height", "width"] : [1, 1, 4, 4]), ...(options.inputs === 2 ? [input("x2", [1, 1, 4, 4])] : [])],
         output: [{ name: "y", type: { tensorType: { elemType: FLOAT } } }],
       };
   return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: options.opset ?? 17 }], graph })).finish();

@@ -3,63 +3,78 @@ import { FeatureMapsError } from "../../shared/errors";
 import { type Range, valueRange } from "../../shared/normalize";
 import { percentileRange } from "../../shared/percentiles";
 import type { Preprocessing } from "../image/preprocess";
-import type { RunResult } from "../run/inference";
 import { LayerRanges, packChannel, packLayer } from "./layerTiles";
+import type { ActivationSource } from "./sources";
 import { type Activation, type ActivationSummary, firstBatch, summarize } from "./stats";
 
-/** One image through one model: every layer, with statistics made on first use. */
+interface Description {
+  readonly summary: ActivationSummary;
+  readonly ranges: LayerRanges;
+}
+
+/** One image through one model: its layers, with statistics made on first use. */
 export class Analysis {
-  private readonly descriptions = new Map<string, { readonly summary: ActivationSummary; readonly ranges: LayerRanges }>();
+  /** Only while every layer is held: a description keeps its layer's values alive. */
+  private readonly descriptions = new Map<string, Description>();
   /** By clip percent: the range of every layer's values. */
   private readonly globals = new Map<number, Range>();
 
   constructor(
     readonly model: ModelView,
     readonly image: ImageView | undefined,
-    readonly result: RunResult,
+    private readonly source: ActivationSource,
     readonly preprocessing: Preprocessing,
     /** The exact float tensor fed to the model. */
     readonly input: Float32Array,
   ) {}
 
-  activation(layer: string): Activation {
-    const a = this.result.activations.get(layer);
-    if (!a) {
-      const ids = this.result.layers.map((l) => l.id);
+  /** Bytes this analysis holds while it is cached. */
+  get bytes(): number {
+    return this.source.bytes;
+  }
+
+  async activation(layer: string, signal?: AbortSignal): Promise<Activation> {
+    if (!this.model.layers.some((l) => l.id === layer)) {
+      const ids = this.model.layers.map((l) => l.id);
       const shown = ids.length > 60 ? `${ids.slice(0, 60).join(", ")}, ...` : ids.join(", ");
       throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${layer}" in ${this.model.label}; layers are: ${shown}`);
     }
-    return a;
+    return this.source.get(layer, signal);
   }
 
-  summary(layer: string): ActivationSummary {
-    return this.described(layer).summary;
+  async summary(layer: string, signal?: AbortSignal): Promise<ActivationSummary> {
+    return (await this.described(layer, signal)).description.summary;
   }
 
-  private described(layer: string): { readonly summary: ActivationSummary; readonly ranges: LayerRanges } {
-    let d = this.descriptions.get(layer);
-    if (!d) {
-      const activation = this.activation(layer);
+  private async described(layer: string, signal?: AbortSignal): Promise<{ readonly activation: Activation; readonly description: Description }> {
+    const activation = await this.activation(layer, signal);
+    let description = this.descriptions.get(layer);
+    if (!description) {
       const summary = summarize(activation);
-      d = { summary, ranges: new LayerRanges(activation, summary) };
-      this.descriptions.set(layer, d);
+      description = { summary, ranges: new LayerRanges(activation, summary) };
+      if (this.source.all()) this.descriptions.set(layer, description);
     }
-    return d;
+    return { activation, description };
   }
 
-  layer(request: LayerRequest): LayerReply {
-    const { summary, ranges } = this.described(request.layer);
-    return packLayer(this.activation(request.layer), summary, ranges, request, (clip) => this.globalRange(clip));
+  async layer(request: LayerRequest, signal?: AbortSignal): Promise<LayerReply> {
+    const { activation, description } = await this.described(request.layer, signal);
+    return packLayer(activation, description.summary, description.ranges, request, (clip) => this.globalRange(clip));
   }
 
-  channel(layer: string, channel: number): ChannelReply {
-    return packChannel(layer, this.activation(layer), this.summary(layer), channel);
+  async channel(layer: string, channel: number, signal?: AbortSignal): Promise<ChannelReply> {
+    const { activation, description } = await this.described(layer, signal);
+    return packChannel(layer, activation, description.summary, channel);
   }
 
   private globalRange(clip: number): Range {
+    const all = this.source.all();
+    if (!all) {
+      throw new FeatureMapsError("OUT_OF_BUDGET", `global normalisation compares every layer, and ${this.model.label} computes one layer at a time at this size to stay within the memory budget; use layer or channel normalisation`);
+    }
     let range = this.globals.get(clip);
     if (!range) {
-      const values = this.result.layers.map((l) => firstBatch(this.activation(l.id)));
+      const values = all.map(firstBatch);
       if (clip > 0) {
         range = percentileRange(values, clip);
       } else {

@@ -34,6 +34,11 @@ export interface PreparedModel extends InspectedOnnx {
   readonly defaults: Preprocessing;
   /** Architectures know every shape without running. */
   readonly plan?: (height: number, width: number) => PlannedModule[];
+  /**
+   * The bytes again, for cutting the graph down to one layer: a built model's are small and kept;
+   * a user's file is read again rather than held twice beside onnxruntime's copy.
+   */
+  readonly reload: () => Promise<Uint8Array>;
 }
 
 async function mustExist(file: string): Promise<void> {
@@ -67,9 +72,11 @@ async function prepareArchitecture(
   const modules = plan(defaults.height, defaults.width);
   const weights = await loadWeights(weightsSource, modules, drawn);
   const built = onnxModel(modules, weights, architecture.inputChannels);
+  const bytes = onnx.ModelProto.encode(built.model).finish();
   return {
     label: `${label} (${weightsLabel(weightsSource)})`,
-    bytes: onnx.ModelProto.encode(built.model).finish(),
+    bytes,
+    reload: async () => bytes,
     parameters: built.parameters,
     inputName: INPUT_NAME,
     inputChannels: architecture.inputChannels,
@@ -102,6 +109,7 @@ export async function prepareModel(source: ModelSource, drawn = new DrawnWeights
         fixedSize: inspected.fixedSize,
         candidates: inspected.candidates,
         outputs: inspected.outputs,
+        reload: async () => (await inspectOnnx(await fs.readFile(source.path), source.path)).bytes,
       };
     }
   }

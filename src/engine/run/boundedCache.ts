@@ -105,12 +105,31 @@ export class BoundedCache<V> {
     value.then((v) => this.onEvict(v, key), () => undefined);
   }
 
-  private evict(keep: string): void {
+  /**
+   * Drops the least recently used entries until `size` more fits: called before making a large
+   * value, so the old ones are gone before the new one takes their memory.
+   */
+  reserve(size: number): void {
+    this.shrinkTo(this.maxSize - size);
+  }
+
+  private total(): number {
     let total = 0;
     for (const e of this.entries.values()) total += e.size;
+    return total;
+  }
+
+  /** Older entries go first; the newest too when it alone is over the bound (its caller still has it). */
+  private evict(newest: string): void {
+    this.shrinkTo(this.maxSize, newest);
+    if (this.total() > this.maxSize) this.shrinkTo(this.maxSize);
+  }
+
+  private shrinkTo(bound: number, spare?: string): void {
+    let total = this.total();
     for (const [key, e] of this.entries) {
-      if (total <= this.maxSize) break;
-      if (key === keep || e.size === 0) continue;
+      if (total <= bound) break;
+      if (key === spare || !e.settled) continue;
       this.entries.delete(key);
       total -= e.size;
       this.evicted(key, e.value);

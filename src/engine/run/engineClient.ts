@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from "child_process";
-import { FeatureMapsError } from "../../shared/errors";
+import { errorCode, FeatureMapsError } from "../../shared/errors";
 import { type CallOptions, type Params, type Result, RpcEndpoint } from "../../shared/rpc";
 import type { EngineOptions } from "../engine";
 import type { EngineInit, EngineMethods } from "./engineMethods";
@@ -25,34 +25,85 @@ interface Running {
   readonly rpc: RpcEndpoint<Record<string, never>, EngineMethods>;
 }
 
+export interface ClientOptions {
+  /** A call without an answer this long fails with TIMEOUT, and the process is replaced. */
+  readonly timeoutMs: number;
+  /**
+   * Idle this long with more memory than this, the process is replaced: memory a big analysis
+   * touched is seldom given back to the system, and a new process starts small.
+   */
+  readonly recycle?: { readonly idleMs: number; readonly rssBytes: number };
+}
+
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
 /**
  * Runs the engine in a child process and restarts it on the next call after it dies. Calls in
- * flight when it dies fail with ENGINE_CRASHED; nothing else in the caller is affected.
+ * flight when it dies fail with ENGINE_CRASHED; a call that gets no answer in time fails with
+ * TIMEOUT and the process is replaced, so one wedged request cannot block those after it.
  */
 export class EngineClient {
   private running?: Running;
+  private idle?: ReturnType<typeof setTimeout>;
 
   constructor(
     private readonly script: string,
     private options: EngineOptions,
     private readonly log: (line: string) => void = () => undefined,
+    private client: ClientOptions = { timeoutMs: DEFAULT_TIMEOUT_MS },
   ) {}
 
-  configure(options: EngineOptions): void {
+  configure(options: EngineOptions, client: ClientOptions = this.client): void {
     this.options = options;
+    this.client = client;
     // A new process starts with the new options; cached sessions belong to the old ones.
     this.stop();
   }
 
   call<K extends keyof EngineMethods & string>(method: K, params: Params<EngineMethods, K>, options?: CallOptions): Promise<Result<EngineMethods, K>> {
-    return this.ensure().rpc.call(method, params, options);
+    const running = this.ensure();
+    clearTimeout(this.idle);
+    const call = running.rpc.call(method, params, { timeoutMs: this.client.timeoutMs, ...options });
+    call.then(
+      () => this.whenIdle(running),
+      (e: unknown) => (errorCode(e) === "TIMEOUT" ? this.replace(running, e as FeatureMapsError) : this.whenIdle(running)),
+    );
+    return call;
   }
 
   stop(): void {
     const running = this.running;
     this.running = undefined;
+    clearTimeout(this.idle);
     running?.child.kill();
     running?.rpc.failAll(new FeatureMapsError("CANCELLED", "the inference process was restarted"));
+  }
+
+  /** Kills a process that did not answer in time; whoever waited on it gets the same TIMEOUT. */
+  private replace(running: Running, error: FeatureMapsError): void {
+    if (this.running !== running) return;
+    this.running = undefined;
+    this.log(`inference process replaced: ${error.message}`);
+    running.child.kill("SIGKILL");
+    running.rpc.failAll(new FeatureMapsError("TIMEOUT", `${error.message}; the inference process was restarted`));
+  }
+
+  private whenIdle(running: Running): void {
+    const recycle = this.client.recycle;
+    if (!recycle || this.running !== running || running.rpc.waiting > 0) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.running !== running || running.rpc.waiting > 0) return;
+      running.rpc.call("status", {}, { timeoutMs: this.client.timeoutMs }).then(
+        (status) => {
+          if (this.running !== running || running.rpc.waiting > 0 || status.rssBytes <= recycle.rssBytes) return;
+          this.log(`inference process recycled: ${Math.round(status.rssBytes / 2 ** 20)} MB while idle`);
+          this.stop();
+        },
+        () => undefined,
+      );
+    }, recycle.idleMs);
+    this.idle.unref?.();
   }
 
   private ensure(): Running {

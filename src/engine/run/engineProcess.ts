@@ -20,13 +20,13 @@ const handlers: Handlers<EngineMethods> = {
     return { model, image };
   },
   async layer({ analyze, request }, signal) {
-    return (await ready().analyze(analyze, signal)).layer(request);
+    return (await ready().analyze(analyze, signal)).layer(request, signal);
   },
   async channel({ analyze, layer, channel }, signal) {
-    return (await ready().analyze(analyze, signal)).channel(layer, channel);
+    return (await ready().analyze(analyze, signal)).channel(layer, channel, signal);
   },
   async npy({ analyze, layer }, signal) {
-    const a = (await ready().analyze(analyze, signal)).activation(layer);
+    const a = await (await ready().analyze(analyze, signal)).activation(layer, signal);
     return writeNpy(a.data, a.shape);
   },
   status() {

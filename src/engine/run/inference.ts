@@ -2,7 +2,12 @@ import * as ort from "onnxruntime-node";
 import type { LayerInfo, ProviderReport } from "../../shared/protocol";
 import { layerKind } from "../model/layerKinds";
 import type { PreparedModel } from "../model/models";
+import type { Candidate } from "../model/onnxInspect";
+import { pruneTo } from "../model/prune";
 import { openSession, type SessionOptions } from "./session";
+
+/** Cut-down sessions kept per model: the layer on screen and its neighbours' prefetch. */
+const SLIM_SESSIONS = 3;
 import type { Activation } from "../analysis/stats";
 import { FeatureMapsError } from "../../shared/errors";
 
@@ -17,14 +22,31 @@ export interface RunResult {
 /** A prepared model without its bytes: onnxruntime holds its own copy once the session exists. */
 export type RunnerModel = Omit<PreparedModel, "bytes" | "parameters">;
 
-/** One model's onnxruntime session: a run returns every layer at once. */
+/**
+ * Whether a tensor shows as a layer: an architecture names every module, so all are; in a foreign
+ * graph the layers are the 4-D float maps plus the model's own outputs, whatever their rank.
+ */
+export function showsAsLayer(model: RunnerModel, tensor: string, type: string, rank: number): boolean {
+  return type === "float32" && (model.plan !== undefined || rank === 4 || model.outputs.includes(tensor));
+}
+
+export function layerInfo(model: RunnerModel, c: Candidate, shape: readonly number[]): LayerInfo {
+  const kind = model.outputs.includes(c.tensor) ? "output" : layerKind(c.op);
+  return { id: c.id, name: c.name, op: c.op, kind, shape: [...shape], ...(c.tensor === c.id ? {} : { tensor: c.tensor }) };
+}
+
+/** One model's onnxruntime session: a run returns every layer at once, or the layers asked for. */
 export class ModelRunner {
+  /** Sessions of the model cut down to one layer, by tensor; the few used last. */
+  private readonly slim = new Map<string, Promise<ort.InferenceSession>>();
+
   private constructor(
     readonly model: RunnerModel,
     private readonly session: ort.InferenceSession,
     readonly provider: ProviderReport,
     /** The weights a built model takes as inputs, wrapped once: onnxruntime reads them in place. */
     private readonly feeds: Readonly<Record<string, ort.Tensor>>,
+    private readonly options: SessionOptions,
   ) {}
 
   static async open(model: PreparedModel, options: SessionOptions): Promise<ModelRunner> {
@@ -37,10 +59,28 @@ export class ModelRunner {
     }
     const { bytes: _dropped, parameters, ...rest } = model;
     const feeds = Object.fromEntries([...(parameters ?? [])].map(([key, t]) => [key, new ort.Tensor("float32", t.data, t.shape)]));
-    return new ModelRunner(rest, opened.session, opened.provider, feeds);
+    return new ModelRunner(rest, opened.session, opened.provider, feeds, options);
   }
 
-  async run(input: Float32Array, height: number, width: number): Promise<RunResult> {
+  /**
+   * Each candidate's element type and shape as onnxruntime infers them when the session opens:
+   * numbers where the model fixes a dimension, null where it follows the input size.
+   */
+  declared(): ReadonlyMap<string, { readonly type: string; readonly shape: readonly (number | null)[] }> {
+    const byTensor = new Map<string, { readonly type: string; readonly shape: readonly (number | null)[] }>();
+    for (const m of this.session.outputMetadata) {
+      if (m.isTensor) byTensor.set(m.name, { type: m.type, shape: m.shape.map((d) => (typeof d === "number" && d >= 0 ? d : null)) });
+    }
+    const out = new Map<string, { readonly type: string; readonly shape: readonly (number | null)[] }>();
+    for (const c of this.model.candidates) {
+      const d = byTensor.get(c.tensor);
+      if (d) out.set(c.id, d);
+    }
+    return out;
+  }
+
+  /** `only`: the layer ids to compute, and nothing past what they need; all when absent. */
+  async run(input: Float32Array, height: number, width: number, only?: readonly string[]): Promise<RunResult> {
     const { model } = this;
     const inputShape = [1, model.inputChannels, height, width];
     if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
@@ -48,36 +88,56 @@ export class ModelRunner {
     }
     // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
     model.plan?.(height, width);
+    const wanted = only && new Set(only);
+    const tensors = wanted && [...new Set(model.candidates.filter((c) => wanted.has(c.id)).map((c) => c.tensor))];
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      outputs = await this.session.run({ ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) });
+      const session = tensors?.length === 1 ? await this.slimSession(tensors[0]) : this.session;
+      const all: Record<string, ort.Tensor> = { ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) };
+      const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
+      outputs = await (tensors ? session.run(feeds, tensors) : session.run(feeds));
     } catch (e) {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }
-    const finals = new Set(model.outputs);
     const layers: LayerInfo[] = [];
     const activations = new Map<string, Activation>();
     let bytes = 0;
-    // An architecture names every module, so all are layers; in a foreign graph the layers are the
-    // 4-D float maps plus the model's own outputs, whatever their rank.
-    const everyModule = model.plan !== undefined;
     for (const c of model.candidates) {
       const t = outputs[c.tensor];
-      if (!t || t.type !== "float32" || !(everyModule || t.dims.length === 4 || finals.has(c.tensor))) continue;
+      if (!t || !showsAsLayer(model, c.tensor, t.type, t.dims.length)) continue;
       const data = t.data as Float32Array;
       activations.set(c.id, { shape: [...t.dims], data });
-      const kind = finals.has(c.tensor) ? "output" : layerKind(c.op);
-      layers.push({ id: c.id, name: c.name, op: c.op, kind, shape: [...t.dims], ...(c.tensor === c.id ? {} : { tensor: c.tensor }) });
+      layers.push(layerInfo(model, c, t.dims));
       bytes += data.byteLength;
     }
-    if (!layers.some((l) => l.shape.length === 4)) {
+    if (!wanted && !layers.some((l) => l.shape.length === 4)) {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
     }
     const final = outputs[model.outputs[0]];
     return { layers, activations, inputShape, outputShape: final ? [...final.dims] : [], bytes };
   }
 
+  private slimSession(tensor: string): Promise<ort.InferenceSession> {
+    let session = this.slim.get(tensor);
+    if (session) {
+      this.slim.delete(tensor);
+    } else {
+      session = this.model.reload().then(async (bytes) => (await openSession(pruneTo(bytes, tensor, [this.model.inputName]), this.options)).session);
+      // A failed open is not kept: the next request tries again.
+      session.catch(() => this.slim.delete(tensor));
+    }
+    this.slim.set(tensor, session);
+    for (const [key, old] of this.slim) {
+      if (this.slim.size <= SLIM_SESSIONS) break;
+      this.slim.delete(key);
+      void old.then((s) => s.release(), () => undefined);
+    }
+    return session;
+  }
+
   async release(): Promise<void> {
+    for (const s of this.slim.values()) void s.then((x) => x.release(), () => undefined);
+    this.slim.clear();
     await this.session.release();
   }
 }

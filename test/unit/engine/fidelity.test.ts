@@ -21,12 +21,12 @@ describe("built-in XAI model equals PyTorch on every layer", () => {
   });
   after(() => engine.dispose());
 
-  it("lists PyTorch's 59 modules and output in order, plus forward's view(-1, 512); output [9, 2]", () => {
+  it("lists PyTorch's 59 modules and output in order, plus forward's view(-1, 512); output [9, 2]", async () => {
     assert.equal(layers.length, 59);
     const expected = layers.map((l) => l.id);
     expected.splice(expected.indexOf("classifier.0"), 0, "view");
     assert.deepEqual(fromTensor.model.layers.map((l) => l.id), expected);
-    assert.deepEqual(fromTensor.activation("view").shape, [9, 512]);
+    assert.deepEqual((await fromTensor.activation("view")).shape, [9, 512]);
     assert.deepEqual(fromTensor.model.outputShape, [9, 2]);
   });
 

@@ -33,7 +33,7 @@ describe("examples/xai.featuremaps.json", () => {
       const fromConfig = await engine.analyze(configRequest(config, SAMPLE_IMAGE));
       const builtin = await engine.analyze({ input: { image: SAMPLE_IMAGE }, model: BUILTIN_MODEL });
       assert.deepEqual(fromConfig.model.layers, builtin.model.layers);
-      for (const layer of builtin.model.layers) assert.deepEqual(fromConfig.activation(layer.id).data, builtin.activation(layer.id).data, layer.id);
+      for (const layer of builtin.model.layers) assert.deepEqual((await fromConfig.activation(layer.id)).data, (await builtin.activation(layer.id)).data, layer.id);
     } finally {
       engine.dispose();
     }

@@ -77,8 +77,8 @@ describe("a user's ONNX model", () => {
       ["conv", "Conv", "conv", "/conv/Conv_output_0"],
       ["act", "Relu", "output", "y"],
     ]);
-    const conv = a.activation("conv").data;
-    const relu = a.activation("act").data;
+    const conv = (await a.activation("conv")).data;
+    const relu = (await a.activation("act")).data;
     assert.ok(conv.some((v) => v < 0), "the conv has negative values");
     assert.deepEqual(relu, conv.map((v) => Math.max(0, v)));
   });
@@ -87,9 +87,9 @@ describe("a user's ONNX model", () => {
     const file = path.join(dir, "tiny-global.onnx");
     await fs.writeFile(file, tinyModel());
     const a = await analyzeTensor(file, Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)), 4);
-    const all = a.model.layers.map((l) => a.activation(l.id).data);
+    const all = await Promise.all(a.model.layers.map(async (l) => (await a.activation(l.id)).data));
     for (const clip of [0, 5]) {
-      const reply = a.layer({ layer: "conv", start: 0, count: 2, order: "index", normalize: "global", clipPercent: clip });
+      const reply = await a.layer({ layer: "conv", start: 0, count: 2, order: "index", normalize: "global", clipPercent: clip });
       const range = sortedPercentileRange(all, clip);
       assert.deepEqual([...reply.low, ...reply.high], [range.low, range.low, range.high, range.high].map(Math.fround), `clip ${clip}%`);
     }
@@ -101,7 +101,7 @@ describe("a user's ONNX model", () => {
     await fs.writeFile(path.join(sub, "m.onnx"), tinyModel({ externalWeight: "weights.bin" }));
     await fs.writeFile(path.join(sub, "weights.bin"), TINY_WEIGHT_BYTES);
     const a = await analyzeTensor(path.join(sub, "m.onnx"), new Float32Array(16).fill(1), 4);
-    assert.deepEqual(a.activation("conv").shape, [1, 2, 4, 4]);
+    assert.deepEqual((await a.activation("conv")).shape, [1, 2, 4, 4]);
     await fs.rm(path.join(sub, "weights.bin"));
     await fs.writeFile(path.join(sub, "m2.onnx"), tinyModel({ externalWeight: "weights.bin" }));
     await assert.rejects(analyzeTensor(path.join(sub, "m2.onnx"), new Float32Array(16), 4), /m2\.onnx: external data file "weights\.bin" \(tensor conv\.weight\) is missing/);
@@ -126,7 +126,7 @@ describe("a user's ONNX model", () => {
   it("lists the valid layers when asked for one that does not exist", async () => {
     const file = path.join(dir, "tiny.onnx");
     const a = await analyzeTensor(file, new Float32Array(16), 4);
-    assert.throws(() => a.activation("features.99"), /no layer "features\.99" in tiny\.onnx; layers are: conv, act/);
+    await assert.rejects(a.activation("features.99"), /no layer "features\.99" in tiny\.onnx; layers are: conv, act/);
   });
 });
 

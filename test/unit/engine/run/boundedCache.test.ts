@@ -38,6 +38,25 @@ describe("BoundedCache", () => {
     assert.equal(await cache.get("m2/x", async () => -1), 2, "the others stay");
   });
 
+  it("counts the newest entry too: one over the bound alone is handed out but not kept", async () => {
+    const cache = new BoundedCache<number>(10, (v) => v);
+    await cache.get("small", async () => 4);
+    assert.equal(await cache.get("huge", async () => 11), 11);
+    assert.equal(cache.size, 0, "both dropped: the older first, then the one that alone is over");
+    assert.equal(await cache.get("huge", async () => 12), 12, "made again");
+  });
+
+  it("makes room before a large value is made", async () => {
+    const evicted: number[] = [];
+    const cache = new BoundedCache<number>(10, (v) => v, (v) => evicted.push(v));
+    await cache.get("a", async () => 3);
+    await cache.get("b", async () => 4);
+    cache.reserve(6);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(evicted, [3], "the least recently used went, until 6 more fit");
+    assert.equal(cache.size, 1);
+  });
+
   describe("cancellation", () => {
     /** A computation that waits until released, or stops with the error its signal brings. */
     function held(): { make: (signal: AbortSignal) => Promise<number>; release: (v: number) => void; aborted: () => boolean } {

@@ -17,6 +17,19 @@ function hasCode(code: string, message?: RegExp): (e: unknown) => boolean {
   };
 }
 
+/** Whether the process has ended within a second or two (a killed child is reaped a moment later). */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 40; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
 describe("the inference process", () => {
   const client = new EngineClient(ENGINE_PROCESS, { provider: "auto" });
   after(() => client.stop());
@@ -79,6 +92,49 @@ describe("a crash of the inference process", () => {
       assert.equal(await client.call("analyze", { analyze }), "first");
       await assert.rejects(client.call("analyze", { analyze }), hasCode("ENGINE_CRASHED", /the inference process stopped \(signal SIGSEGV\)/));
       assert.equal(await client.call("analyze", { analyze }), "first", "a fresh process answered");
+    } finally {
+      client.stop();
+    }
+  });
+});
+
+describe("a wedged inference process", () => {
+  it("fails its callers with TIMEOUT, is killed, and the next call gets a fresh process", async () => {
+    const client = new EngineClient(path.join(ROOT, "test", "support", "hangingEngine.js"), { provider: "cpu" }, undefined, { timeoutMs: 300 });
+    try {
+      const { pid } = await client.call("status", {});
+      const waiting = [client.call("analyze", { analyze }), client.call("analyze", { analyze })];
+      for (const call of waiting) await assert.rejects(call, hasCode("TIMEOUT", /no answer within/));
+      assert.ok(await gone(pid), "the wedged process is gone");
+      const fresh = await client.call("status", {});
+      assert.notEqual(fresh.pid, pid);
+    } finally {
+      client.stop();
+    }
+  });
+});
+
+describe("an idle inference process holding more than it should", () => {
+  it("is replaced, so its memory goes back to the system", async () => {
+    const client = new EngineClient(ENGINE_PROCESS, { provider: "cpu" }, undefined, { timeoutMs: 60_000, recycle: { idleMs: 200, rssBytes: 1 } });
+    try {
+      const { pid } = await client.call("status", {});
+      await client.call("analyze", { analyze });
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(await gone(pid), "the process was recycled");
+      assert.notEqual((await client.call("status", {})).pid, pid);
+    } finally {
+      client.stop();
+    }
+  });
+
+  it("is kept while it stays under the bound", async () => {
+    const client = new EngineClient(ENGINE_PROCESS, { provider: "cpu" }, undefined, { timeoutMs: 60_000, recycle: { idleMs: 200, rssBytes: 8 * 1024 ** 3 } });
+    try {
+      const { pid } = await client.call("status", {});
+      await client.call("analyze", { analyze });
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal((await client.call("status", {})).pid, pid);
     } finally {
       client.stop();
     }
