@@ -71,7 +71,7 @@ async function openPanel(page, file) {
   const frameCreated = await inner.parentFrame().evaluate(() => performance.timeOrigin);
   const ready = (await paints(inner, "ready")).find((p) => p.t > clicked);
   const loaded = (await received(inner, "loaded")).find((p) => p.t > clicked);
-  const asked = (await paints(inner, "getLayer")).some((p) => p.t > loaded.t && p.t < paint.t);
+  const asked = (await paints(inner, "layer")).some((p) => p.t > loaded.t && p.t < paint.t);
   const marks = [clicked, frameCreated, ready.t, loaded.t, paint.t];
   return { inner, ms: paint.t - clicked, asked, parts: marks.slice(1).map((t, i) => t - marks[i]) };
 }
@@ -168,7 +168,7 @@ async function layerSwitches(page, inner) {
   progress("layer switches");
   const homeKey = async () => (await frameLog(inner)).filter((e) => e.kind === "key" && e.key === "Home").at(-1).t;
   const now = () => inner.evaluate(() => performance.timeOrigin + performance.now());
-  const layerRequests = async (from, to = Infinity) => (await paints(inner, "getLayer")).filter((p) => p.t > from && p.t < to);
+  const layerRequests = async (from, to = Infinity) => (await paints(inner, "layer")).filter((p) => p.t > from && p.t < to);
   // The list gets focus from a click on the selected layer; two ArrowDowns go to features.2.
   const focusList = () => inner.locator('.layers-list [role="option"][aria-selected="true"]').click();
   const toFeatures2 = async (since) => {
@@ -256,7 +256,7 @@ async function layerSwitches(page, inner) {
     const { key, paint } = await home();
     since = paint.t;
     // Background requests may have come and gone; none may be for features.0 or still running at the keydown.
-    const replies = (await received(inner, "reply")).filter((e) => e.t > repainted.t);
+    const replies = (await received(inner, "result")).filter((e) => e.t > repainted.t);
     const background = await layerRequests(repainted.t, key);
     const busy = background.filter((r) => r.layer === "features.0" || !replies.some((e) => e.layer === r.layer && e.t > r.t && e.t < key));
     const request = (await layerRequests(key)).find((r) => r.layer === "features.0");

@@ -46,11 +46,12 @@ export async function waitUntil(probe, { timeout = 30_000, interval = 100, what 
  * shared by all frames (timeOrigin + now), what the extension itself never exposes:
  *  - in the main page, the last mouseup and keydown (the user's click or keystroke);
  *  - in every webview host frame (__fmPaints), each message our webview posts: `ready`,
- *    `getLayer`, `painted`... Our HTML calls the host frame's __vscode_post_message__
+ *    `painted`, and its requests by method (`layer`, `channel`...; see src/shared/rpc.ts)... Our HTML calls the host frame's __vscode_post_message__
  *    synchronously right after putImageData (webview-ui/grid/picture.ts paint()), so wrapping that
  *    function timestamps the paint itself, not a polling interval;
  *  - in every webview host frame (__fmReceived), each message the extension sends (`loaded`,
- *    `reply`...) as it arrives, just before VS Code forwards it to our frame.
+ *    and `result`/`error` answers to the webview's requests) as it arrives, just before VS Code
+ *    forwards it to our frame.
  */
 export async function installProbes(page) {
   await page.addInitScript(() => {
@@ -70,7 +71,9 @@ export async function installProbes(page) {
             const m = e.data?.channel === "message" ? e.data.args?.message : undefined;
             if (typeof m?.type === "string") {
               const first = m.type === "loaded" ? m.model.layers.find((l) => l.id === "features.0") : undefined;
-              received.push({ t: now(), type: m.type, layer: m.body?.layer, channels: first?.shape[1], colormap: m.defaults?.colormap });
+              received.push({ t: now(), type: m.type, channels: first?.shape[1], colormap: m.defaults?.colormap });
+            } else if (m?.rpc === "result" || m?.rpc === "error") {
+              received.push({ t: now(), type: m.rpc, layer: m.value?.layer });
             }
             return fn.call(this, e);
           });
@@ -86,7 +89,9 @@ export async function installProbes(page) {
             if (command === "onmessage" && m?.type === "painted") {
               paints.push({ t: now(), type: m.type, layer: m.layer, tiles: m.tiles, view: m.view, shown: m.channels.length });
             } else if (command === "onmessage" && typeof m?.type === "string") {
-              paints.push({ t: now(), type: m.type, layer: m.request?.layer });
+              paints.push({ t: now(), type: m.type });
+            } else if (command === "onmessage" && m?.rpc === "call") {
+              paints.push({ t: now(), type: m.method, layer: m.params?.request?.layer ?? m.params?.layer });
             }
             return fn(command, data);
           };
