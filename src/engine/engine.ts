@@ -65,6 +65,11 @@ export class FeatureMapsEngine {
   /** Initial weights of the last build: a config edit redraws only the modules it changed. */
   private readonly drawn = new DrawnWeights();
   private runs = 0;
+  /**
+   * Runs go one at a time: a run already uses every core, and two analyses made at once would
+   * each fit the budget while together they would not.
+   */
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: EngineOptions) {
     this.models = new BoundedCache<ModelRunner>(options.maxSessions ?? 2, () => 1, (runner, key) => {
@@ -152,17 +157,17 @@ export class FeatureMapsEngine {
     const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
     const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
     if (heldBytes <= this.budget) {
-      // Older analyses make room first, so the new one does not add to them.
-      this.analyses.reserve(heldBytes);
-      await safePoint(signal);
-      const result = await runner.run(tensor, height, width);
-      this.runs++;
+      const result = await this.oneAtATime(async () => {
+        // Older analyses make room first, so the new one does not add to them.
+        this.analyses.reserve(heldBytes);
+        await safePoint(signal);
+        return runner.run(tensor, height, width);
+      });
       const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: result.layers };
       return new Analysis(view, image, new HeldActivations(result), p, tensor);
     }
     const run = async (layer: string): Promise<Activation> => {
-      const result = await runner.run(tensor, height, width, [layer]);
-      this.runs++;
+      const result = await this.oneAtATime(() => runner.run(tensor, height, width, [layer]));
       const a = result.activations.get(layer);
       if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
       return a;
@@ -171,6 +176,15 @@ export class FeatureMapsEngine {
     const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: planned.map((l) => l.info) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
+  }
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.running.then(work, work);
+    this.running = result.then(
+      () => this.runs++,
+      () => undefined,
+    );
+    return result;
   }
 
   dispose(): void {

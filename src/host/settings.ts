@@ -4,7 +4,7 @@ import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
 import type { DisplayDefaults } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
-import type { ClientOptions } from "../engine/run/engineClient";
+import { type ClientOptions, ENGINE_OVERHEAD_MB } from "../engine/run/engineClient";
 import type { ModelSource } from "../engine/model/models";
 import type { Preprocessing } from "../engine/image/preprocess";
 import { DEFAULTS, MIN_MEMORY_BUDGET_MB, oneOf, PIXEL_ORDERS, PROVIDER_CHOICES } from "../shared/choices";
@@ -87,13 +87,11 @@ function memoryBudgetMB(): number {
   return Math.max(MIN_MEMORY_BUDGET_MB, config().get<number>("memoryBudgetMB", DEFAULTS.memoryBudgetMB));
 }
 
-/** What the process may hold beyond the budget while idle: Node, onnxruntime and the open models. */
-const IDLE_OVERHEAD_MB = 512;
 const IDLE_RECYCLE_MS = 60_000;
 
 export function clientOptions(): ClientOptions {
   const seconds = Math.max(5, config().get<number>("timeoutSeconds", DEFAULTS.timeoutSeconds));
-  return { timeoutMs: seconds * 1000, recycle: { idleMs: IDLE_RECYCLE_MS, rssBytes: (memoryBudgetMB() + IDLE_OVERHEAD_MB) * 1024 * 1024 } };
+  return { timeoutMs: seconds * 1000, recycle: { idleMs: IDLE_RECYCLE_MS, rssBytes: (memoryBudgetMB() + ENGINE_OVERHEAD_MB) * 1024 * 1024 } };
 }
 
 const ENGINE_SETTINGS = ["executionProvider", "maxMegapixels", "memoryBudgetMB", "timeoutSeconds"] as const;

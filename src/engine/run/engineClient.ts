@@ -38,6 +38,12 @@ export interface ClientOptions {
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
+ * What the inference process holds beyond the memory budget: Node, onnxruntime, the open models,
+ * the decoded-image cache, and freed activations the allocator has not given back yet.
+ */
+export const ENGINE_OVERHEAD_MB = 512;
+
+/**
  * Runs the engine in a child process and restarts it on the next call after it dies. Calls in
  * flight when it dies fail with ENGINE_CRASHED; a call that gets no answer in time fails with
  * TIMEOUT and the process is replaced, so one wedged request cannot block those after it.
