@@ -60,6 +60,15 @@ export function renderHeader(image: ImageView, model: ModelView): HTMLElement {
         el("span", { text: `input ${formatShape(model.inputShape)}` }),
         codicon("arrow-right"),
         el("span", { text: `output ${formatShape(model.outputShape)}` }),
+        ...(model.keeps === "requested"
+          ? [
+              el("span", {
+                class: "header-keeps",
+                text: "· each layer computed when shown",
+                title: "At this input size the layers together are over featureMaps.memoryBudgetMB, so each layer is computed when it is shown; global normalisation needs them all and is not available.",
+              }),
+            ]
+          : []),
       ),
     ),
   );
