@@ -13,6 +13,8 @@ const BUILTIN = "";
 export async function chooseConfig(state: vscode.Memento, image: vscode.Uri): Promise<string | undefined | null> {
   const setting = modelSetting(image);
   if (setting.config || setting.source.kind !== "builtin" || vscode.workspace.getConfiguration("featureMaps", image).get<string>("model", "") !== "") return undefined;
+  // In Restricted Mode the workspace's configs do not run, so there is nothing to choose.
+  if (!vscode.workspace.isTrusted) return undefined;
   const remembered = state.get<string>(REMEMBERED);
   const configs = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles(`**/*${CONFIG_SUFFIX}`, "**/node_modules/**", 50) : [];
   if (configs.length === 0) return undefined;

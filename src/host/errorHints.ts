@@ -16,6 +16,7 @@ const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
   CANCELLED: undefined,
   TIMEOUT: "Retry; a large model or input may need more time.",
   ENGINE_CRASHED: "Retry; if it happens again, the model crashes onnxruntime.",
+  WORKSPACE_UNTRUSTED: "Trust the workspace (Manage Workspace Trust in the Command Palette) to run its model configs.",
   BAD_REQUEST: undefined,
   NOT_READY: undefined,
   INTERNAL: "Retry; if it happens again, the Feature Maps output log says more.",

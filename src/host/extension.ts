@@ -9,6 +9,7 @@ import { ProviderStatus } from "./statusBar";
 import { chooseConfig } from "./configChoice";
 import { ConfigDiagnostics } from "./configDiagnostics";
 import { SIDE_VIEW_ID, SideView } from "./sideView";
+import { setExtensionPath } from "./viewSources";
 import type { ViewController } from "./viewController";
 import { FeatureMapsError } from "../shared/errors";
 
@@ -22,6 +23,7 @@ export interface FeatureMapsApi {
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const log = vscode.window.createOutputChannel("Feature Maps", { log: true });
+  setExtensionPath(context.extensionPath);
   const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(), (line) => log.info(line), clientOptions());
   const status = new ProviderStatus();
   const panels = new PanelManager(context.extensionUri, engine, status);
@@ -68,6 +70,11 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
       const layer = controller.lastPaint?.layer;
       if (!layer || !controller.analysis) throw new FeatureMapsError("NOT_READY", "No layer is shown yet.");
       return exportLayerNpy(engine, controller.analysis, layer, target);
+    }),
+    // Configs that Restricted Mode held back run now.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      panels.reloadAll();
+      void sideView.view?.load();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsEngine(e)) engine.configure(engineOptions(), clientOptions());

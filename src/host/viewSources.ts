@@ -6,8 +6,19 @@ import type { AnalyzeRequest } from "../engine/engine";
 import type { ViewSource, ViewTarget } from "./viewController";
 import { modelSetting, preprocessingSetting } from "./settings";
 import { FeatureMapsError } from "../shared/errors";
+import { configMayRun } from "./trustRule";
+
+/** Set by the extension when it starts: its own configs (the example) run in Restricted Mode too. */
+let extensionPath = "";
+
+export function setExtensionPath(p: string): void {
+  extensionPath = p;
+}
 
 function validConfig(text: string, file: string): ModelConfig {
+  if (!configMayRun(file, vscode.workspace.isTrusted, extensionPath)) {
+    throw new FeatureMapsError("WORKSPACE_UNTRUSTED", `${path.basename(file)}: this workspace is in Restricted Mode, and its model configs run once you trust it`);
+  }
   const { config, problems } = readModelConfig(text, file);
   if (!config) throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: ${problems[0]?.message ?? "invalid"}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`);
   return config;

@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   "ENGINE_CRASHED",
   /** A message that does not follow the protocol. */
   "BAD_REQUEST",
+  /** The workspace is in Restricted Mode: its model configs do not run until it is trusted. */
+  "WORKSPACE_UNTRUSTED",
   /** Nothing is shown yet, or the view did not answer. */
   "NOT_READY",
   "INTERNAL",
