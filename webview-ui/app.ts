@@ -3,7 +3,7 @@ import { colormapLut } from "../src/shared/colormaps";
 import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
 import { DEFAULTS } from "../src/shared/choices";
-import type { GridView, ImageView, LayerInfo, Snapshot, ToWebview } from "../src/shared/protocol";
+import type { GridView, ImageView, LayerInfo, LayerStats, Snapshot, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
 import { Colorbar } from "./chrome/colorbar";
 import { Controls, type DisplaySettings } from "./chrome/controls";
@@ -45,6 +45,8 @@ export class App {
   /** A selectLayer that arrived before the model it names. */
   private pendingSelect: { layer: string; view?: GridView } | undefined;
   private active: ActiveTile | undefined;
+  /** The statistics of the grid's layer, once its tiles arrived: the colorbar lists its NaN and infinities. */
+  private layerStats: LayerStats | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly requests: Requests;
@@ -84,7 +86,9 @@ export class App {
     this.grid = new Grid(this.requests, () => this.layerList.order, {
       painted: (layer, channels, tiles, view) => host.post({ type: "painted", layer, channels, tiles, view }),
       stats: (stats) => {
+        this.layerStats = stats;
         this.layerInfo.showStats(stats);
+        this.showColorbar();
         this.refreshZoom();
       },
       active: (tile) => {
@@ -248,7 +252,13 @@ export class App {
     const { colormap, normalize, clipPercent } = this.display();
     const caption = normalize === "channel" && tile ? `channel ${tile.channel}` : RANGE_CAPTIONS[normalize];
     this.colorbar.show(
-      tile && { lut: colormapLut(colormap), low: tile.low, high: tile.high, caption: clipPercent > 0 ? `${caption}, clipped ${clipPercent}%` : caption },
+      tile && {
+        lut: colormapLut(colormap),
+        low: tile.low,
+        high: tile.high,
+        caption: clipPercent > 0 ? `${caption}, clipped ${clipPercent}%` : caption,
+        nonFinite: this.layerStats?.nonFinite,
+      },
     );
   }
 

@@ -12,18 +12,28 @@ export interface Range {
   readonly high: number;
 }
 
-/** min..max of the values, or the clipPercent..(100 - clipPercent) percentiles of the finite ones when clipping. */
-export function valueRange(values: Float32Array, clipPercent: number): Range {
-  if (clipPercent > 0) return percentileRange([values], clipPercent);
+/** min..max of the finite values; undefined when there are none. */
+export function finiteRange(values: Float32Array): Range | undefined {
   let low = Infinity;
   let high = -Infinity;
   // Indexed: a typed array's iterator is several times slower, and the global range passes every layer's values.
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v < low) low = v;
-    if (v > high) high = v;
+    // NaN fails both comparisons. The infinity tests run only for a new extreme, which is rare, so
+    // ordinary values pay almost nothing for them.
+    if (v < low && v !== -Infinity) low = v;
+    if (v > high && v !== Infinity) high = v;
   }
-  return values.length === 0 ? { low: 0, high: 0 } : { low, high };
+  return low <= high ? { low, high } : undefined;
+}
+
+/**
+ * min..max of the finite values, or their clipPercent..(100 - clipPercent) percentiles when
+ * clipping; 0..0 when there are none.
+ */
+export function valueRange(values: Float32Array, clipPercent: number): Range {
+  if (clipPercent > 0) return percentileRange([values], clipPercent);
+  return finiteRange(values) ?? { low: 0, high: 0 };
 }
 
 export function symmetric(range: Range): Range {
@@ -34,7 +44,8 @@ export function symmetric(range: Range): Range {
 /**
  * Writes values scaled from range to 0..255 into out. The bin rule is matplotlib's for a 256-entry
  * colormap: floor(t * 256) clipped to 255, so a tile coloured through our LUT matches imshow. A flat
- * range maps to 0, as imshow does for a constant image.
+ * range maps to 0, as imshow does for a constant image. NaN and the infinities get some byte;
+ * the mask next to the tile (LayerReply.nonFinite) says which pixels they are.
  */
 export function toBytes(values: Float32Array, range: Range, out: Uint8Array): void {
   const span = range.high - range.low;

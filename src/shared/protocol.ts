@@ -7,6 +7,7 @@
 import type { ChannelOrder, ExportKind, GridView, Keeps, LayerKind, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
 import type { ErrorData } from "./errors";
+import type { NonFiniteCounts } from "./nonFinite";
 import type { NormalizeMode } from "./normalize";
 import type { Method } from "./rpc";
 
@@ -34,18 +35,26 @@ export interface ProviderReport {
   readonly reason?: string;
 }
 
+/** min, max, mean, std and zeros describe the finite values only; all are 0 when there are none. */
 export interface ChannelStats {
   readonly min: number;
   readonly max: number;
   readonly mean: number;
   readonly std: number;
-  /** Share of exact zeros, 0..1. */
+  /** Share of exact zeros among the finite values, 0..1. */
   readonly zeros: number;
+  /** How many values are finite: 0 means there is no range to show. */
+  readonly finite: number;
+  /** The values left out of everything above, by kind. */
+  readonly nonFinite: NonFiniteCounts;
 }
 
 export interface LayerStats extends ChannelStats {
   readonly channels: number;
-  /** Channels whose every value is <= 0 (nothing passes a following ReLU). */
+  /**
+   * Channels with no value above 0, where +Inf is above (nothing passes a following ReLU). NaN
+   * says nothing either way: a channel of only NaN is not counted.
+   */
   readonly deadChannels: number;
 }
 
@@ -101,6 +110,11 @@ export interface LayerReply {
   /** Per tile: the real values that 0 and 255 stand for (the colorbar's ends). */
   readonly low: Float32Array;
   readonly high: Float32Array;
+  /**
+   * Only when a tile of the reply holds NaN or an infinity, so ordinary replies do not grow: one
+   * byte per tile byte, 0 where the value is finite, else its kind's mask code (src/shared/nonFinite.ts).
+   */
+  readonly nonFinite?: Uint8Array;
   readonly stats: LayerStats;
 }
 

@@ -8,9 +8,12 @@ import { initialWeights } from "../../src/engine/model/weights";
 import { xaiArchitecture } from "../../src/engine/model/xaiArchitecture";
 import { notebookChannels } from "../../src/shared/presets";
 import { SEED0 } from "../support/reference";
-import { tinyModel } from "../support/tinyOnnx";
+import { colormapLut, NON_FINITE_RGB } from "../../src/shared/colormaps";
+import { nonFiniteKind } from "../../src/shared/nonFinite";
+import { toBytes } from "../../src/shared/normalize";
+import { MIXED_VALUES, NON_FINITE_SIDE, nonFiniteModel, tinyModel } from "../support/tinyOnnx";
 import { writeTorchExport } from "../support/torchExport";
-import { api, assertTileShows, loadError, painted, tmpFile, until, workspaceFile } from "./support";
+import { api, assertTileShows, loadError, painted, tilePixel, tmpFile, until, workspaceFile } from "./support";
 
 const SEED_CHANNELS = notebookChannels(64);
 
@@ -19,15 +22,17 @@ async function referenceChannel(layer: string): Promise<Float32Array> {
   return stored.data.subarray(0, stored.shape[1] * stored.shape[2]);
 }
 
-/** Puts back the setting changed by withModelSetting: run after each test, even one that timed out. */
-let restoreModelSetting: (() => Thenable<void>) | undefined;
+/** Puts back the settings changed by withSettings: run after each test, even one that timed out. */
+let restoreSettings: (() => Promise<void>) | undefined;
 
-/** Runs `test` with the workspace's featureMaps.model set to `model`; the setting is put back after the test. */
-async function withModelSetting(model: vscode.Uri, test: () => Promise<void>): Promise<void> {
+/** Runs `test` with the workspace's featureMaps settings changed as given; they are put back after the test. */
+async function withSettings(change: Readonly<Record<string, string>>, test: () => Promise<void>): Promise<void> {
   const settings = vscode.workspace.getConfiguration("featureMaps");
-  const before = settings.inspect<string>("model")?.workspaceValue;
-  restoreModelSetting = () => settings.update("model", before, vscode.ConfigurationTarget.Workspace);
-  await settings.update("model", model.fsPath, vscode.ConfigurationTarget.Workspace);
+  const before = Object.keys(change).map((key) => [key, settings.inspect<string>(key)?.workspaceValue] as const);
+  restoreSettings = async () => {
+    for (const [key, value] of before) await settings.update(key, value, vscode.ConfigurationTarget.Workspace);
+  };
+  for (const [key, value] of Object.entries(change)) await settings.update(key, value, vscode.ConfigurationTarget.Workspace);
   await test();
 }
 
@@ -35,8 +40,8 @@ describe("Visualize Feature Maps panel", () => {
   const cat = workspaceFile("chelsea.png");
 
   afterEach(async () => {
-    await restoreModelSetting?.();
-    restoreModelSetting = undefined;
+    await restoreSettings?.();
+    restoreSettings = undefined;
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
   });
 
@@ -120,9 +125,45 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const model = tmpFile("flat.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
-    await withModelSetting(model, async () => {
+    await withSettings({ model: model.fsPath }, async () => {
       const controller = fm.visualize(cat);
       assert.match(await loadError(controller), /flat\.onnx: input x is not a 4-D float tensor/);
+    });
+  });
+
+  it("NaN and infinities under global normalisation: finite values through gray, the others in their fixed colours, not all black", async () => {
+    const fm = await api();
+    const model = tmpFile("nonfinite.onnx");
+    await fs.writeFile(model.fsPath, nonFiniteModel());
+    const side = NON_FINITE_SIDE;
+    await withSettings({ model: model.fsPath, normalize: "global", colormap: "gray" }, async () => {
+      const controller = fm.visualize(cat);
+      // The first layer, x / 0 of an image in 0..1: +Inf, or NaN where a pixel is 0; nothing on the colormap.
+      await painted(controller, "ratio/Div");
+      const ratio = await controller.snapshot();
+      const fixed = new Set([NON_FINITE_RGB.nan, NON_FINITE_RGB.posInf].map((rgb) => rgb.join(",")));
+      for (let p = 0; p < side * side; p++) assert.ok(fixed.has(tilePixel(ratio, 0, p % side, Math.floor(p / side), side, side).join(",")), `ratio/Div pixel ${p}`);
+
+      controller.selectLayer("mixed", "notebook");
+      await painted(controller, "mixed", "notebook");
+      const snapshot = await controller.snapshot();
+      assert.deepStrictEqual(snapshot.layout.channels, [0, 1, 2, 3]);
+      // The global range is that of the finite values of all layers: channel 0's -1000..1000.
+      const bytes = new Uint8Array(MIXED_VALUES.length);
+      toBytes(MIXED_VALUES, { low: -1000, high: 1000 }, bytes);
+      const lut = colormapLut(snapshot.layout.colormap);
+      const black: string[] = [];
+      MIXED_VALUES.forEach((v, i) => {
+        const c = Math.floor(i / (side * side));
+        const p = i % (side * side);
+        const kind = nonFiniteKind(v);
+        const expected = kind ? [...NON_FINITE_RGB[kind]] : [...lut.subarray(bytes[i] * 3, bytes[i] * 3 + 3)];
+        const shown = tilePixel(snapshot, c, p % side, Math.floor(p / side), side, side);
+        assert.deepStrictEqual(shown, expected, `channel ${c} pixel ${p} (${v})`);
+        if (shown.join(",") === "0,0,0") black.push(`${c}/${p}`);
+      });
+      // Not all black: only the lowest finite value, where gray starts.
+      assert.deepStrictEqual(black, ["0/0"]);
     });
   });
 
@@ -147,7 +188,7 @@ describe("Visualize Feature Maps panel", () => {
     const model = tmpFile("changing-model.onnx");
     await fs.writeFile(model.fsPath, tinyModel({ flat: true }));
     try {
-      await withModelSetting(model, async () => {
+      await withSettings({ model: model.fsPath }, async () => {
         const controller = fm.visualize(cat);
         assert.match(await loadError(controller), /changing-model\.onnx: input x is not a 4-D float tensor/);
         // The user exports a working model over the broken one: the panel follows without being asked.

@@ -6,6 +6,7 @@ import type { FeatureMapsApi } from "../../src/host/extension";
 import type { PaintInfo, ViewController } from "../../src/host/viewController";
 import { colormapLut } from "../../src/shared/colormaps";
 import { toBytes } from "../../src/shared/normalize";
+import type { Snapshot } from "../../src/shared/protocol";
 
 export const EXTENSION_ID = "feature-maps.feature-maps";
 
@@ -50,12 +51,23 @@ export async function loadError(controller: ViewController): Promise<string> {
   return (result as Error).message;
 }
 
+/** The RGB a snapshot shows for activation pixel (x, y) of tile `index`: the centre of its upscaled cell. */
+export function tilePixel(snapshot: Snapshot, index: number, x: number, y: number, height: number, width: number): number[] {
+  const { picture, layout } = snapshot;
+  const x0 = (index % layout.columns) * (layout.tileWidth + layout.gap);
+  const y0 = Math.floor(index / layout.columns) * (layout.tileHeight + layout.gap);
+  const px = x0 + Math.floor(((x + 0.5) * layout.tileWidth) / width);
+  const py = y0 + Math.floor(((y + 0.5) * layout.tileHeight) / height);
+  const o = (py * picture.width + px) * 4;
+  return [...picture.rgba.subarray(o, o + 3)];
+}
+
 /**
  * Checks that tile `index` of the snapshot shows `values` through viridis, each value scaled to
  * the channel's own min..max as the reference notebook's imshow does: the centre pixel of every upscaled cell.
  */
 export async function assertTileShows(controller: ViewController, index: number, values: Float32Array, height: number, width: number): Promise<void> {
-  const { picture, layout } = await controller.snapshot();
+  const snapshot = await controller.snapshot();
   let low = Infinity;
   let high = -Infinity;
   for (const v of values) {
@@ -64,18 +76,14 @@ export async function assertTileShows(controller: ViewController, index: number,
   }
   const bytes = new Uint8Array(values.length);
   toBytes(values, { low, high }, bytes);
-  const lut = colormapLut(layout.colormap);
-  const x0 = (index % layout.columns) * (layout.tileWidth + layout.gap);
-  const y0 = Math.floor(index / layout.columns) * (layout.tileHeight + layout.gap);
+  const lut = colormapLut(snapshot.layout.colormap);
   let wrong = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const px = x0 + Math.floor(((x + 0.5) * layout.tileWidth) / width);
-      const py = y0 + Math.floor(((y + 0.5) * layout.tileHeight) / height);
-      const o = (py * picture.width + px) * 4;
+      const rgb = tilePixel(snapshot, index, x, y, height, width);
       const c = bytes[y * width + x] * 3;
       // One colormap step of slack: PyTorch's float32 values and ours differ in the last bits.
-      const near = (i: number) => Math.abs(picture.rgba[o + i] - lut[c + i]) <= 6;
+      const near = (i: number) => Math.abs(rgb[i] - lut[c + i]) <= 6;
       if (!(near(0) && near(1) && near(2))) wrong++;
     }
   }

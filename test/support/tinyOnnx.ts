@@ -1,6 +1,7 @@
 import { onnx } from "onnx-proto";
 
-// Small hand-made ONNX graphs for the error paths: what a user might bring that is not a CNN.
+// Small hand-made ONNX graphs: for the error paths, what a user might bring that is not a CNN; and
+// a model whose layers hold NaN and infinities.
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 /** A number fixes a dimension; a name leaves it to the input, as PyTorch's dynamic_axes do. */
@@ -65,3 +66,48 @@ export function tinyModel(options: TinyOptions = {}): Uint8Array {
 }
 
 export const TINY_WEIGHT_BYTES = new Uint8Array(Float32Array.from({ length: 18 }, (_, i) => (i % 5) - 2).buffer);
+
+/** The side of the maps of nonFiniteModel. */
+export const NON_FINITE_SIDE = 8;
+
+/**
+ * What nonFiniteModel's layer "mixed" holds whatever its input, [1, 4, 8, 8]: channel 0 finite from
+ * -1000 to 1000 (the ends of every layer's values for inputs in [-1, 1]), channel 1 finite with
+ * NaN at pixels 5 and 40, +Inf at 10 and 11, -Inf at 20, channel 2 only NaN, channel 3 -Inf in its
+ * first half and finite values <= 0 in the other (a dead channel).
+ */
+export const MIXED_VALUES: Float32Array = (() => {
+  const size = NON_FINITE_SIDE * NON_FINITE_SIDE;
+  const out = new Float32Array(4 * size);
+  const special: Record<number, number> = { 5: NaN, 40: NaN, 10: Infinity, 11: Infinity, 20: -Infinity };
+  for (let i = 0; i < size; i++) {
+    out[i] = -1000 + (i * 2000) / (size - 1);
+    out[size + i] = special[i] ?? (i - 32) * 0.25;
+    out[2 * size + i] = NaN;
+    out[3 * size + i] = i < size / 2 ? -Infinity : (size / 2 - i) * 10;
+  }
+  return out;
+})();
+
+/**
+ * [1, 3, 8, 8] -> layers that hold NaN and infinities: "ratio/Div" = x / 0 (+Inf, -Inf, NaN for 0),
+ * "log/Log" = log(x) (NaN below 0, -Inf at 0), "zero" = a Conv with zero weights to [1, 4, 8, 8], and
+ * "mixed" = zero + MIXED_VALUES, which is MIXED_VALUES for any finite input.
+ */
+export function nonFiniteModel(): Uint8Array {
+  const s = NON_FINITE_SIDE;
+  const tensor = (name: string, dims: number[], values: Float32Array): onnx.ITensorProto => ({ name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer.slice(0)) });
+  const graph: onnx.IGraphProto = {
+    name: "nonfinite",
+    node: [
+      { name: "/ratio/Div", opType: "Div", input: ["x", "nothing"], output: ["/ratio/Div_output_0"] },
+      { name: "/log/Log", opType: "Log", input: ["x"], output: ["/log/Log_output_0"] },
+      { name: "/zero/Conv", opType: "Conv", input: ["x", "zero.weight"], output: ["/zero/Conv_output_0"] },
+      { name: "/mixed/Add", opType: "Add", input: ["/zero/Conv_output_0", "mixed.values"], output: ["y"] },
+    ],
+    initializer: [tensor("nothing", [], new Float32Array(1)), tensor("zero.weight", [4, 3, 1, 1], new Float32Array(12)), tensor("mixed.values", [1, 4, s, s], MIXED_VALUES)],
+    input: [input("x", [1, 3, s, s])],
+    output: [{ name: "y", type: { tensorType: { elemType: FLOAT } } }],
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: "", version: 17 }], graph })).finish();
+}

@@ -1,7 +1,10 @@
 import "./colorbar.css";
+import { NON_FINITE_RGB } from "../../src/shared/colormaps";
+import type { NonFiniteCounts } from "../../src/shared/nonFinite";
 import { el } from "../common/dom";
 import { formatValue } from "../common/format";
 import { paintScaled } from "../common/paint";
+import { nonFiniteEntries, nonFiniteText } from "../common/statsText";
 
 export interface ColorbarSpec {
   readonly lut: Uint8Array;
@@ -10,11 +13,16 @@ export interface ColorbarSpec {
   readonly high: number;
   /** Whose range this is: "layer range", "channel 12"... */
   readonly caption: string;
+  /** The NaN and infinities of what the colours describe: they are not on the scale, so a legend lists them. */
+  readonly nonFinite?: NonFiniteCounts;
 }
 
 const RAMP = Uint8Array.from({ length: 256 }, (_, i) => i);
 
-/** A horizontal colour scale with its real end values, and 0 marked when the range crosses it. */
+/**
+ * A horizontal colour scale with its real end values, 0 marked when the range crosses it, and
+ * below it the fixed colours of the non-finite values present, with their counts.
+ */
 export class Colorbar {
   readonly element: HTMLElement;
   private readonly caption = el("span", { class: "colorbar-caption" });
@@ -22,6 +30,7 @@ export class Colorbar {
   private readonly high = el("span", { class: "colorbar-value" });
   private readonly zero = el("span", { class: "colorbar-zero", text: "0", attrs: { "aria-hidden": "true" } });
   private readonly canvas = el("canvas", { class: "colorbar-ramp", attrs: { "aria-hidden": "true" } });
+  private readonly legend = el("span", { class: "colorbar-legend" });
   private paintedLut: Uint8Array | undefined;
 
   constructor() {
@@ -34,6 +43,7 @@ export class Colorbar {
       this.low,
       el("span", { class: "colorbar-bar" }, this.canvas, this.zero),
       this.high,
+      this.legend,
     );
     this.element.hidden = true;
   }
@@ -55,6 +65,20 @@ export class Colorbar {
     const crossesZero = spec.low < 0 && spec.high > 0;
     this.zero.hidden = !crossesZero;
     if (crossesZero) this.zero.style.left = `${(-spec.low / (spec.high - spec.low)) * 100}%`;
-    this.element.setAttribute("aria-label", `${spec.caption}: colours from ${low} to ${high}`);
+    this.showLegend(spec.nonFinite);
+    const others = nonFiniteText(spec.nonFinite);
+    this.element.setAttribute("aria-label", `${spec.caption}: colours from ${low} to ${high}${others ? `; besides, ${others}` : ""}`);
+  }
+
+  private showLegend(counts: NonFiniteCounts | undefined): void {
+    const entries = nonFiniteEntries(counts);
+    this.legend.hidden = entries.length === 0;
+    this.legend.replaceChildren(
+      ...entries.map((e) => {
+        const swatch = el("span", { class: "colorbar-swatch" });
+        swatch.style.backgroundColor = `rgb(${NON_FINITE_RGB[e.kind].join(", ")})`;
+        return el("span", { class: "colorbar-legend-entry", title: `${e.count} ${e.label} values, painted in this colour` }, swatch, `${e.label} ${e.count}`);
+      }),
+    );
   }
 }

@@ -1,8 +1,12 @@
 // Activations span many magnitudes (1e-4 deep in a network, 1e2 in logits): four significant
 // digits everywhere, exponent form only where fixed notation would hide the digits.
 
+import { NON_FINITE_LABELS, nonFiniteKind } from "../../src/shared/nonFinite";
+
 export function formatValue(v: number): string {
-  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const kind = nonFiniteKind(v);
+  if (kind) return NON_FINITE_LABELS[kind];
+  if (v === 0) return "0";
   const a = Math.abs(v);
   if (a < 1e-3 || a >= 1e5) return v.toExponential(3);
   return String(Number(v.toPrecision(4)));

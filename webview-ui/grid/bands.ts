@@ -161,7 +161,7 @@ export class GridBands {
       const tile = position < w.count ? w.tile(position) : undefined;
       const x = (k % layout.columns) * layout.pitchX;
       const y = Math.floor(k / layout.columns) * layout.pitchY;
-      if (tile) paintScaled(tile.bytes, w.map, w.lut, image, x, y, layout.tile);
+      if (tile) paintScaled(tile.bytes, w.map, w.lut, image, x, y, layout.tile, tile.mask);
       else if (reuse) clearRect(image, x, y, layout.tile);
     }
     context(band.canvas)?.putImageData(image, 0, 0);

@@ -4,6 +4,8 @@ export interface Tile {
   readonly channel: number;
   /** height * width bytes; 0..255 stand for low..high. */
   readonly bytes: Uint8Array;
+  /** Where the map holds NaN or an infinity (mask codes beside bytes); absent when its reply has none. */
+  readonly mask?: Uint8Array;
   readonly low: number;
   readonly high: number;
 }
@@ -11,6 +13,11 @@ export interface Tile {
 interface Chunk {
   readonly start: number;
   readonly reply: LayerReply;
+}
+
+/** What a reply holds in tile bytes, its mask included. */
+function heldBytes(reply: LayerReply): number {
+  return reply.tiles.byteLength + (reply.nonFinite?.byteLength ?? 0);
 }
 
 /** Replies can be large (hundreds of 98x98 maps); old windows go first once this much is held. */
@@ -38,7 +45,7 @@ export class TileStore {
   add(start: number, reply: LayerReply): void {
     const chunk = { start, reply };
     this.chunks.push(chunk);
-    this.held += reply.tiles.byteLength;
+    this.held += heldBytes(reply);
     for (let i = 0; i < reply.channels.length; i++) this.at.set(start + i, { chunk, index: i });
     this.stats = reply.stats;
     this.version++;
@@ -50,9 +57,11 @@ export class TileStore {
     if (!hit) return undefined;
     const { reply } = hit.chunk;
     const size = reply.height * reply.width;
+    const tile = (bytes: Uint8Array): Uint8Array => bytes.subarray(hit.index * size, (hit.index + 1) * size);
     return {
       channel: reply.channels[hit.index],
-      bytes: reply.tiles.subarray(hit.index * size, (hit.index + 1) * size),
+      bytes: tile(reply.tiles),
+      ...(reply.nonFinite ? { mask: tile(reply.nonFinite) } : {}),
       low: reply.low[hit.index],
       high: reply.high[hit.index],
     };
@@ -76,7 +85,7 @@ export class TileStore {
   private evict(): void {
     while (this.held > BYTE_BUDGET && this.chunks.length > 1) {
       const old = this.chunks.shift() as Chunk;
-      this.held -= old.reply.tiles.byteLength;
+      this.held -= heldBytes(old.reply);
       for (let i = 0; i < old.reply.channels.length; i++) {
         if (this.at.get(old.start + i)?.chunk === old) this.at.delete(old.start + i);
       }

@@ -1,5 +1,6 @@
 import "./zoom.css";
 import { type ColormapName, colormapLut } from "../../src/shared/colormaps";
+import { nonFiniteMask, nonFiniteTotal } from "../../src/shared/nonFinite";
 import { type Range, toBytes } from "../../src/shared/normalize";
 import type { ChannelReply } from "../../src/shared/protocol";
 import type { ChannelValues } from "../channelValues";
@@ -131,13 +132,17 @@ export class ZoomView {
       return;
     }
     const lut = colormapLut(context.colormap);
-    this.colorbar.show({ lut, low: range.low, high: range.high, caption: context.rangeCaption });
+    const { nonFinite } = reply.stats;
+    this.colorbar.show({ lut, low: range.low, high: range.high, caption: context.rangeCaption, nonFinite });
     const map = { width: reply.width, height: reply.height };
     const size = tilePictureSize(map, Math.max(16, Math.min(this.stage.clientWidth, this.stage.clientHeight)), true);
     const bytes = new Uint8Array(reply.values.length);
     toBytes(reply.values, range, bytes);
+    // The same mask the engine sends with a tile, from the raw values at hand.
+    const mask = nonFiniteTotal(nonFinite) > 0 ? new Uint8Array(reply.values.length) : undefined;
+    if (mask) nonFiniteMask(reply.values, mask);
     const image = new ImageData(size.width, size.height);
-    paintScaled(bytes, map, lut, image, 0, 0, size);
+    paintScaled(bytes, map, lut, image, 0, 0, size, mask);
     this.canvas.width = size.width;
     this.canvas.height = size.height;
     this.canvas.getContext("2d")?.putImageData(image, 0, 0);

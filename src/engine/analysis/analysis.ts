@@ -1,6 +1,6 @@
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
 import { FeatureMapsError } from "../../shared/errors";
-import { type Range, valueRange } from "../../shared/normalize";
+import { finiteRange, type Range } from "../../shared/normalize";
 import { percentileRange } from "../../shared/percentiles";
 import type { Preprocessing } from "../image/preprocess";
 import { LayerRanges, packChannel, packLayer } from "./layerTiles";
@@ -78,8 +78,9 @@ export class Analysis {
       if (clip > 0) {
         range = percentileRange(values, clip);
       } else {
-        const ranges = values.map((v) => valueRange(v, 0));
-        range = { low: Math.min(...ranges.map((r) => r.low)), high: Math.max(...ranges.map((r) => r.high)) };
+        // A layer without a finite value has no range to add.
+        const ranges = values.map(finiteRange).filter((r) => r !== undefined);
+        range = ranges.length > 0 ? { low: Math.min(...ranges.map((r) => r.low)), high: Math.max(...ranges.map((r) => r.high)) } : { low: 0, high: 0 };
       }
       this.globals.set(clip, range);
     }

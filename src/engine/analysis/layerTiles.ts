@@ -2,7 +2,7 @@ import type { ChannelReply, ChannelStats, LayerReply, LayerRequest } from "../..
 import { type Range, symmetric, toBytes, valueRange } from "../../shared/normalize";
 import { type Activation, type ActivationSummary, channelValues, firstBatch, geometry, rankChannels } from "./stats";
 import { FeatureMapsError } from "../../shared/errors";
-
+import { nonFiniteMask, nonFiniteTotal } from "../../shared/nonFinite";
 
 /** Which channels a request shows, in display order. */
 export function selectChannels(request: LayerRequest, summary: ActivationSummary): number[] {
@@ -16,9 +16,9 @@ export function selectChannels(request: LayerRequest, summary: ActivationSummary
   return order.slice(request.start, request.start + request.count);
 }
 
-/** min..max from statistics; a part with no values (or only NaN) has none, as valueRange gives for an empty one. */
+/** min..max from statistics; a part with no finite value has none, as valueRange gives for it. */
 function statsRange(s: ChannelStats): Range {
-  return s.min <= s.max ? { low: s.min, high: s.max } : { low: 0, high: 0 };
+  return s.finite > 0 ? { low: s.min, high: s.max } : { low: 0, high: 0 };
 }
 
 /**
@@ -55,7 +55,8 @@ export class LayerRanges {
 
 /**
  * Packs the chosen channels as 8-bit tiles plus the real values at each tile's ends, so the
- * webview colours them with a lookup table and labels the colorbar truthfully.
+ * webview colours them with a lookup table and labels the colorbar truthfully; and, only when one
+ * of them holds NaN or an infinity, the mask of those pixels.
  */
 export function packLayer(
   activation: Activation,
@@ -75,11 +76,15 @@ export function packLayer(
   if (request.normalize === "layer") shared = ranges.layer(clip);
   else if (request.normalize === "symmetric") shared = symmetric(ranges.layer(clip));
   else if (request.normalize === "global") shared = globalRange(clip);
+  const masked = (c: number): boolean => nonFiniteTotal(summary.channels[c].nonFinite) > 0;
+  const mask = channels.some(masked) ? new Uint8Array(tiles.length) : undefined;
   channels.forEach((c, i) => {
     const range = shared ?? ranges.channel(c, clip);
     low[i] = range.low;
     high[i] = range.high;
-    toBytes(channelValues(activation, c), range, tiles.subarray(i * size, (i + 1) * size));
+    const values = channelValues(activation, c);
+    toBytes(values, range, tiles.subarray(i * size, (i + 1) * size));
+    if (mask && masked(c)) nonFiniteMask(values, mask.subarray(i * size, (i + 1) * size));
   });
   return {
     layer: request.layer,
@@ -91,6 +96,7 @@ export function packLayer(
     tiles,
     low,
     high,
+    ...(mask ? { nonFinite: mask } : {}),
     stats: summary.layer,
   };
 }

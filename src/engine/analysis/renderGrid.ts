@@ -21,7 +21,10 @@ function upscale(tile: Uint8Array, width: number, height: number, factor: number
   return out;
 }
 
-/** The tiles of a layer reply as one PNG: rows x columns, white gaps, each tile through the colormap. */
+/**
+ * The tiles of a layer reply as one PNG: rows x columns, white gaps, each tile through the
+ * colormap, its NaN and infinities in their fixed colours.
+ */
 export async function renderGridPng(reply: LayerReply, layout: GridLayout, colormap: ColormapName): Promise<Uint8Array> {
   const factor = Math.max(1, Math.round(TARGET_TILE_PIXELS / Math.max(reply.width, reply.height)));
   const tw = reply.width * factor;
@@ -32,10 +35,10 @@ export async function renderGridPng(reply: LayerReply, layout: GridLayout, color
   const lut = colormapLut(colormap);
   const size = reply.width * reply.height;
   for (let i = 0; i < reply.channels.length && i < layout.rows * layout.columns; i++) {
-    const tile = upscale(reply.tiles.subarray(i * size, (i + 1) * size), reply.width, reply.height, factor);
+    const scaled = (bytes: Uint8Array): Uint8Array => upscale(bytes.subarray(i * size, (i + 1) * size), reply.width, reply.height, factor);
     const x0 = (i % layout.columns) * (tw + GAP);
     const y0 = Math.floor(i / layout.columns) * (th + GAP);
-    paintTile(tile, tw, th, lut, canvas, width, x0, y0);
+    paintTile(scaled(reply.tiles), tw, th, lut, canvas, width, x0, y0, reply.nonFinite && scaled(reply.nonFinite));
   }
   const image = new Jimp({ width, height, data: Buffer.from(canvas.buffer) });
   return new Uint8Array(await image.getBuffer("image/png"));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toBytes, valueRange } from "../../../src/shared/normalize";
+import { finiteRange, toBytes, valueRange } from "../../../src/shared/normalize";
 
 describe("normalize", () => {
   it("bins like matplotlib: floor(t * 256), the maximum in bin 255", () => {
@@ -19,5 +19,19 @@ describe("normalize", () => {
     const values = Float32Array.from({ length: 101 }, (_, i) => i);
     assert.deepEqual(valueRange(values, 0), { low: 0, high: 100 });
     assert.deepEqual(valueRange(values, 1), { low: 1, high: 99 });
+  });
+
+  it("takes ranges from the finite values only, clipped or not", () => {
+    const finite = Float32Array.from({ length: 101 }, (_, i) => i - 50);
+    const mixed = Float32Array.from([Infinity, ...finite.subarray(0, 50), NaN, -Infinity, ...finite.subarray(50), NaN, Infinity]);
+    for (const clip of [0, 1, 10]) assert.deepEqual(valueRange(mixed, clip), valueRange(finite, clip), `clip ${clip}`);
+    assert.deepEqual(finiteRange(mixed), { low: -50, high: 50 });
+  });
+
+  it("has no range without a finite value: 0..0 to scale by, undefined to merge", () => {
+    const none = Float32Array.from([NaN, Infinity, -Infinity, NaN]);
+    for (const clip of [0, 5]) assert.deepEqual(valueRange(none, clip), { low: 0, high: 0 });
+    assert.equal(finiteRange(none), undefined);
+    assert.equal(finiteRange(new Float32Array(0)), undefined);
   });
 });

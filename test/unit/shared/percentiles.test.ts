@@ -28,6 +28,7 @@ describe("percentile ranges", () => {
     ["two values", [Float32Array.from([0, 10])]],
     ["one value", [Float32Array.from([3.5])]],
     ["tiny differences between neighbours", parts([9000], (r) => 1 + Math.floor(r() * 50) * 2 ** -22)],
+    ["NaN and infinities among many values", parts([50_000, 3000], (r) => [NaN, Infinity, -Infinity][Math.floor(r() * 30)] ?? r() * 8 - 4)],
   ];
   for (const [what, values] of cases) {
     it(`equals sorting all values, for ${what}`, () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { NO_NON_FINITE } from "../../../src/shared/nonFinite";
 import type { LayerInfo, LayerReply } from "../../../src/shared/protocol";
 import { type GridSettings, dataKey, nearestFirst, planGrid, replyBytes, windowFetch } from "../../../webview-ui/grid/plan";
 import { Lru } from "../../../webview-ui/common/lru";
@@ -23,19 +24,20 @@ function settings(change: Partial<GridSettings> = {}): GridSettings {
   };
 }
 
-/** A reply holding `count` tiles of a 12x12 layer. */
-function reply(count: number): LayerReply {
+/** A reply holding `count` tiles of a 12x12 layer, from channel `first` on, with the given mask if any. */
+function reply(count: number, first = 0, nonFinite?: Uint8Array): LayerReply {
   return {
     layer: "features.30",
     shape: [1, 512, 12, 12],
     totalChannels: 512,
     height: 12,
     width: 12,
-    channels: Int32Array.from({ length: count }, (_, i) => i),
-    tiles: new Uint8Array(count * 144),
+    channels: Int32Array.from({ length: count }, (_, i) => first + i),
+    tiles: Uint8Array.from({ length: count * 144 }, (_, i) => i % 251),
     low: new Float32Array(count),
     high: new Float32Array(count),
-    stats: { min: 0, max: 1, mean: 0, std: 0, zeros: 0, channels: 512, deadChannels: 0 },
+    ...(nonFinite ? { nonFinite } : {}),
+    stats: { min: 0, max: 1, mean: 0, std: 0, zeros: 0, finite: count * 144, nonFinite: NO_NON_FINITE, channels: 512, deadChannels: 0 },
   };
 }
 
@@ -83,6 +85,21 @@ describe("grid plan", () => {
     assert.equal(windowFetch(plan, view, store), undefined, "the top window is held");
     const bottom = { ...view, top: plan.rows * plan.layout.pitchY - view.height };
     assert.deepEqual(windowFetch(plan, bottom, store), { start: 100, end: 512 });
+  });
+});
+
+describe("tile store", () => {
+  it("keeps each tile's part of its reply's mask beside its bytes, and weighs the masks too", () => {
+    const store = new TileStore("k");
+    store.add(0, reply(2));
+    const mask = Uint8Array.from({ length: 2 * 144 }, (_, i) => (i % 50 === 7 ? 1 + (i % 3) : 0));
+    store.add(2, reply(2, 2, mask));
+    assert.equal(store.get(1)?.mask, undefined, "a reply without non-finite values has no mask");
+    assert.deepEqual(store.get(2)?.mask, mask.subarray(0, 144));
+    assert.deepEqual(store.get(3)?.mask, mask.subarray(144));
+    assert.deepEqual(store.get(3)?.bytes, reply(2).tiles.subarray(144));
+    assert.equal(store.get(3)?.channel, 3);
+    assert.equal(store.bytes, 4 * 144 + mask.byteLength);
   });
 });
 
