@@ -1,5 +1,5 @@
 import type { PixelOrder } from "../../shared/choices";
-import { existsSync, promises as fs } from "fs";
+import { existsSync } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
@@ -9,7 +9,7 @@ import { type Architecture, ArchitectureError, planArchitecture } from "./archit
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "./models";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { readSafetensors } from "../formats/safetensors";
+import { floatEntries, readSafetensorsHeader } from "../formats/safetensors";
 import { checkWeights, WeightsMismatchError } from "./weights";
 
 // `*.featuremaps.json`: a model written like PyTorch code, or an ONNX file, with its weights,
@@ -171,7 +171,8 @@ export function lineOf(text: string, offset: number): number {
 
 /**
  * Checks safetensors weights against a config's architecture without building the model, so a
- * mismatch becomes a diagnostic on the module whose key does not fit.
+ * mismatch becomes a diagnostic on the module whose key does not fit. Reads only the file's
+ * header: the editor calls this in the extension host, which must not load a user's weights.
  */
 export async function weightsProblems(config: ModelConfig): Promise<ConfigProblem[]> {
   const model = config.model;
@@ -179,7 +180,7 @@ export async function weightsProblems(config: ModelConfig): Promise<ConfigProble
   const file = model.weights.safetensors;
   try {
     const modules = planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width);
-    checkWeights(modules, readSafetensors(await fs.readFile(file), path.basename(file)));
+    checkWeights(modules, floatEntries(await readSafetensorsHeader(file)));
     return [];
   } catch (e) {
     if (e instanceof WeightsMismatchError) {
