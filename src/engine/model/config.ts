@@ -2,7 +2,7 @@ import type { PixelOrder } from "../../shared/choices";
 import { existsSync } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
-import { findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
+import { createScanner, findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode, SyntaxKind } from "jsonc-parser";
 import schema from "../../../schemas/featuremaps.schema.json";
 import type { DisplayDefaults } from "../../shared/protocol";
 import { type Architecture, ArchitectureError, planArchitecture } from "./architecture";
@@ -81,12 +81,32 @@ function preprocessingOf(raw: RawConfig): Partial<Preprocessing> {
   return out;
 }
 
+// A config is a few levels deep. The JSON parser, the schema check and the span lookup all
+// recurse, so a text nested thousands of levels would overflow their stack.
+const MAX_DEPTH = 32;
+
+/** Where the text first nests deeper than MAX_DEPTH, found by a scan that does not recurse. */
+function tooDeepAt(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_DEPTH) return scanner.getTokenOffset();
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Reads a config's text (saved or not). Returns the config when it can run, and every problem:
  * JSON syntax, schema, architecture (channel mismatches, collapsing sizes) and missing files.
  * Whether safetensors weights fit the architecture is checked when the model is built.
  */
 export function readModelConfig(text: string, file: string): { config?: ModelConfig; problems: ConfigProblem[] } {
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) return { problems: [{ message: `JSON: nested more than ${MAX_DEPTH} levels deep`, path: [], offset: deep }] };
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: false, disallowComments: false });
   if (errors.length > 0) {
