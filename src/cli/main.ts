@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { promises as fs } from "fs";
 import { parseArgs } from "util";
 import { FeatureMapsEngine } from "../engine/engine";
 import { planArchitecture } from "../engine/model/architecture";
 import { writeNpy } from "../engine/formats/npy";
 import { writeSafetensors } from "../engine/formats/safetensors";
+import { outputTarget, writeOutputFile } from "../engine/formats/output";
 import { initialWeights } from "../engine/model/weights";
 import { xaiArchitecture } from "../engine/model/xaiArchitecture";
 import { renderGridPng } from "../engine/analysis/renderGrid";
@@ -12,6 +12,7 @@ import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest } from "../shared/protocol";
 import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
 import { DEFAULTS, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { FeatureMapsError } from "../shared/errors";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -47,6 +48,13 @@ function required(values: Values, name: string): string {
   const v = values[name];
   if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
   return v;
+}
+
+/** --out, refused before any work when it cannot be written (a device, a folder). */
+async function outOption(values: Values): Promise<string> {
+  const out = required(values, "out");
+  await outputTarget(out);
+  return out;
 }
 
 function engineFor(values: Values): FeatureMapsEngine {
@@ -97,11 +105,11 @@ async function analysisFor(values: Values, rest: string[]) {
 }
 
 async function dump(values: Values, rest: string[]): Promise<void> {
-  const out = required(values, "out");
+  const out = await outOption(values);
   const { engine, analysis } = await analysisFor(values, rest);
   const layer = layerId(values, analysis.model.layers.map((l) => l.id));
   const a = await analysis.activation(layer);
-  await fs.writeFile(out, writeNpy(a.data, a.shape));
+  await writeOutputFile(out, writeNpy(a.data, a.shape));
   process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
   engine.dispose();
 }
@@ -114,7 +122,7 @@ function gridOption(values: Values): { rows: number; columns: number } | undefin
 }
 
 async function render(values: Values, rest: string[]): Promise<void> {
-  const out = required(values, "out");
+  const out = await outOption(values);
   const colormap = colormapOption(values);
   const normalize = normalizeOption(values);
   const clipPercent = values.clip === undefined ? DEFAULTS.clipPercent : Number(values.clip);
@@ -136,17 +144,17 @@ async function render(values: Values, rest: string[]): Promise<void> {
     channels = notebookChannels(total);
   }
   const request: LayerRequest = { layer, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent };
-  await fs.writeFile(out, await renderGridPng(await analysis.layer(request), layout, colormap));
+  await writeOutputFile(out, await renderGridPng(await analysis.layer(request), layout, colormap));
   process.stderr.write(`${layer} channels ${channels.join(",")} -> ${out}\n`);
   engine.dispose();
 }
 
 async function weights(values: Values): Promise<void> {
-  const out = required(values, "out");
+  const out = await outOption(values);
   const source = modelSource(values, undefined);
   if (source.kind !== "builtin" || !("seed" in source.weights)) throw new UsageError("weights takes --seed N");
   const plan = planArchitecture(xaiArchitecture(), 100, 100);
-  await fs.writeFile(out, writeSafetensors(initialWeights(plan, source.weights.seed)));
+  await writeOutputFile(out, writeSafetensors(initialWeights(plan, source.weights.seed)));
   process.stderr.write(`XAI seed ${source.weights.seed} state_dict -> ${out}\n`);
 }
 
@@ -185,7 +193,9 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`feature-maps: ${(e as Error).message ?? e}${usage ? "\n(feature-maps --help for usage)" : ""}\n`);
+    // The code lets scripts tell a bad model from a full disk without reading the words.
+    const code = e instanceof FeatureMapsError ? ` [${e.code}]` : "";
+    process.stderr.write(`feature-maps: ${(e as Error).message ?? e}${code}${usage ? "\n(feature-maps --help for usage)" : ""}\n`);
     process.exitCode = usage ? 2 : 1;
   },
 );

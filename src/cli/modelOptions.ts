@@ -8,6 +8,8 @@ import { readNpy } from "../engine/formats/npy";
 import { planesToTensor, type Preprocessing } from "../engine/image/preprocess";
 import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
 import { DEFAULTS, oneOf, PIXEL_ORDERS } from "../shared/choices";
+import { FeatureMapsError } from "../shared/errors";
+import { readRegularFile } from "../engine/formats/files";
 
 export class UsageError extends Error {}
 
@@ -39,15 +41,10 @@ function numbers(text: string, name: string): number[] {
 
 /** A config file's model, input settings and images; its problems as `file:line: message`. */
 export async function loadConfig(file: string): Promise<ModelConfig> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, "utf8");
-  } catch {
-    throw new UsageError(`--config: cannot read ${file}`);
-  }
+  const text = (await readRegularFile(file, "config")).toString("utf8");
   const { config, problems } = readModelConfig(text, path.resolve(file));
   if (!config) {
-    throw new Error(problems.map((p) => `${path.basename(file)}:${lineOf(text, problemSpan(text, p).offset)}: ${p.message}`).join("\n"));
+    throw new FeatureMapsError("CONFIG_INVALID", problems.map((p) => `${path.basename(file)}:${lineOf(text, problemSpan(text, p).offset)}: ${p.message}`).join("\n"));
   }
   return config;
 }

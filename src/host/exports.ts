@@ -4,6 +4,13 @@ import { Jimp } from "jimp";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/run/engineClient";
 import type { Picture } from "../shared/protocol";
+import { writeOutputFile } from "../engine/formats/output";
+
+/** Local files are written whole or not at all; other schemes (a remote workspace) through VS Code. */
+async function writeExport(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
+  if (uri.scheme === "file") await writeOutputFile(uri.fsPath, bytes);
+  else await vscode.workspace.fs.writeFile(uri, bytes);
+}
 
 function defaultName(analyze: AnalyzeRequest, layer: string, ext: string): string {
   const base = "image" in analyze.input ? path.parse(analyze.input.image).name : "input";
@@ -26,7 +33,7 @@ async function chooseTarget(analyze: AnalyzeRequest, layer: string, ext: string,
 export async function exportLayerNpy(engine: EngineClient, analyze: AnalyzeRequest, layer: string, target?: vscode.Uri, signal?: AbortSignal): Promise<string | undefined> {
   const uri = await chooseTarget(analyze, layer, "npy", { NumPy: ["npy"] }, target);
   if (!uri) return undefined;
-  await vscode.workspace.fs.writeFile(uri, await engine.call("npy", { analyze, layer }, { signal }));
+  await writeExport(uri, await engine.call("npy", { analyze, layer }, { signal }));
   return uri.fsPath;
 }
 
@@ -43,6 +50,6 @@ export async function exportSnapshotPng(
 ): Promise<string | undefined> {
   const uri = target ?? (analyze ? await chooseTarget(analyze, layer, "png", { PNG: ["png"] }) : await vscode.window.showSaveDialog({ filters: { PNG: ["png"] } }));
   if (!uri) return undefined;
-  await vscode.workspace.fs.writeFile(uri, await encodePng(snapshot.picture));
+  await writeExport(uri, await encodePng(snapshot.picture));
   return uri.fsPath;
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import { configRequest, type ModelConfig, readModelConfig } from "../engine/model/config";
@@ -6,6 +5,7 @@ import type { AnalyzeRequest } from "../engine/engine";
 import type { ViewSource, ViewTarget } from "./viewController";
 import { modelSetting, preprocessingSetting } from "./settings";
 import { FeatureMapsError } from "../shared/errors";
+import { readRegularFileSync } from "../engine/formats/files";
 import { configMayRun } from "./trustRule";
 
 /** Set by the extension when it starts: its own configs (the example) run in Restricted Mode too. */
@@ -28,11 +28,7 @@ function validConfig(text: string, file: string): ModelConfig {
 function configText(file: string): string {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   if (open) return open.getText();
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: cannot read the model config`);
-  }
+  return readRegularFileSync(file, "config").toString("utf8");
 }
 
 /** The files an analysis reads. */

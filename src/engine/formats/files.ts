@@ -30,7 +30,8 @@ const CODES: Readonly<Record<FileKind, ErrorCode>> = {
   array: "INPUT_INVALID",
 };
 
-function typeName(s: Stats): string {
+/** What a file that is not a regular file is, for a message. */
+export function typeName(s: Stats): string {
   if (s.isDirectory()) return "a folder";
   if (s.isFIFO()) return "a named pipe";
   if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
@@ -42,22 +43,46 @@ function mib(bytes: number): string {
   return `${(bytes / MiB).toFixed(bytes < 10 * MiB ? 1 : 0)} MiB`;
 }
 
+const OPEN_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: "it does not exist",
+  EISDIR: "it is a folder",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a folder on its path is a file",
+  ELOOP: "its links go round in a loop",
+  // A socket cannot be opened as a file.
+  ENXIO: "not a regular file",
+};
+
 function openError(file: string, kind: FileKind, e: unknown): FeatureMapsError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : (e as Error).message;
+  const why = OPEN_ERRORS[(e as NodeJS.ErrnoException).code ?? ""] ?? (e as Error).message;
   return new FeatureMapsError(CODES[kind], `${path.basename(file)}: cannot read the file (${why})`);
 }
 
+function checkSize(file: string, kind: FileKind, bytes: number, limit: number): void {
+  if (bytes > limit) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: ${mib(bytes)} is more than the ${mib(limit)} a ${kind} file may have`);
+}
+
 function checkRegular(file: string, kind: FileKind, stats: Stats, limit: number): void {
-  const name = path.basename(file);
-  if (!stats.isFile()) throw new FeatureMapsError(CODES[kind], `${name}: cannot read the file (${typeName(stats)}, not a file)`);
-  if (stats.size > limit) throw new FeatureMapsError(CODES[kind], `${name}: ${mib(stats.size)} is more than the ${mib(limit)} a ${kind} file may have`);
+  if (!stats.isFile()) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: cannot read the file (${typeName(stats)}, not a file)`);
+  checkSize(file, kind, stats.size, limit);
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
-/** A regular file's size, refusing anything else without reading it. */
-export async function regularFileSize(file: string, kind: FileKind, limit = READ_LIMITS[kind]): Promise<number> {
+/** An open regular file, read only in the ranges asked for. */
+export interface RegularFile {
+  readonly size: number;
+  /** Bytes [offset, offset + length); a range past the end, or a file cut while read, is an error. */
+  read(offset: number, length: number): Promise<Buffer>;
+}
+
+function isByteCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Opens a regular file (anything else is refused before a byte is read) for `use`, and closes it. */
+export async function withRegularFile<T>(file: string, kind: FileKind, use: (f: RegularFile) => Promise<T>): Promise<T> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, OPEN_FLAGS);
@@ -66,44 +91,48 @@ export async function regularFileSize(file: string, kind: FileKind, limit = READ
   }
   try {
     const stats = await handle.stat();
-    checkRegular(file, kind, stats, limit);
-    return stats.size;
+    checkRegular(file, kind, stats, Number.MAX_SAFE_INTEGER);
+    const name = path.basename(file);
+    const read = async (offset: number, length: number): Promise<Buffer> => {
+      if (!isByteCount(offset) || !isByteCount(length)) throw new FeatureMapsError(CODES[kind], `${name}: ${offset}, ${length} is not a byte range`);
+      if (offset + length > stats.size) {
+        throw new FeatureMapsError(CODES[kind], `${name}: bytes ${offset}-${offset + length} lie past the end of the file (${stats.size} bytes)`);
+      }
+      const bytes = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
+        if (bytesRead === 0) throw new FeatureMapsError(CODES[kind], `${name}: the file ended while being read (it changed on disk)`);
+        done += bytesRead;
+      }
+      return bytes;
+    };
+    return await use({ size: stats.size, read });
   } finally {
     await handle.close();
   }
 }
 
+/** A regular file's size, refusing anything else without reading it. */
+export async function regularFileSize(file: string, kind: FileKind, limit = READ_LIMITS[kind]): Promise<number> {
+  return withRegularFile(file, kind, async ({ size }) => {
+    checkSize(file, kind, size, limit);
+    return size;
+  });
+}
+
 /**
- * Bytes [offset, offset + length) of a regular file, or the whole file when no range is given.
- * A file that is shorter than it said (cut while being read) is an error, not a short result.
+ * Bytes [offset, offset + length) of a regular file (to its end when no length is given), or the
+ * whole file when no range is given. A file that is shorter than it said (cut while being read)
+ * is an error, not a short result.
  */
-export async function readRegularFile(file: string, kind: FileKind, range?: { readonly offset: number; readonly length: number }, limit = READ_LIMITS[kind]): Promise<Buffer> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, OPEN_FLAGS);
-  } catch (e) {
-    throw openError(file, kind, e);
-  }
-  try {
-    const stats = await handle.stat();
-    checkRegular(file, kind, stats, range ? Number.MAX_SAFE_INTEGER : limit);
+export async function readRegularFile(file: string, kind: FileKind, range?: { readonly offset: number; readonly length?: number }, limit = READ_LIMITS[kind]): Promise<Buffer> {
+  return withRegularFile(file, kind, async (f) => {
     const offset = range?.offset ?? 0;
-    const length = range?.length ?? stats.size;
-    if (offset + length > stats.size) {
-      throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: bytes ${offset}-${offset + length} lie past the end of the file (${stats.size} bytes)`);
-    }
-    if (length > limit) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: ${mib(length)} is more than the ${mib(limit)} a ${kind} file may have`);
-    const bytes = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
-      if (bytesRead === 0) throw new FeatureMapsError(CODES[kind], `${path.basename(file)}: the file ended while being read (it changed on disk)`);
-      done += bytesRead;
-    }
-    return bytes;
-  } finally {
-    await handle.close();
-  }
+    const length = range?.length ?? Math.max(0, f.size - offset);
+    checkSize(file, kind, length, limit);
+    return f.read(offset, length);
+  });
 }
 
 /** readRegularFile for the few callers that must stay synchronous (small text files). */
@@ -146,7 +175,7 @@ export async function containedPath(folder: string, relative: string, kind: File
     throw openError(path.join(folder, relative), kind, e);
   }
   const inside = path.relative(realFolder, real);
-  if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) {
+  if (inside === "" || inside === ".." || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
     throw new FeatureMapsError(CODES[kind], `${name}: "${relative}" is outside the model's folder once links are followed`);
   }
   return real;

@@ -1,28 +1,156 @@
+import * as path from "path";
 import type { Tensor } from "../model/weights";
 import { FeatureMapsError } from "../../shared/errors";
+import { readRegularFile, withRegularFile } from "./files";
 
 // The safetensors layout: u64 little-endian header length, a JSON header mapping names to
-// {dtype, shape, data_offsets} relative to the end of the header, then the raw bytes.
+// {dtype, shape, data_offsets} relative to the end of the header, then the raw bytes. The header
+// is checked whole before any tensor is read: a file is a user's, and may be hostile.
 
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+export const SAFETENSORS_DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"] as const;
+export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];
 
-interface HeaderEntry {
-  dtype: string;
-  shape: number[];
-  data_offsets: [number, number];
+const WIDTHS: Readonly<Record<SafetensorsDtype, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1 };
+
+// A state_dict header takes about 100 bytes a tensor, so this holds well over 100,000 tensors,
+// while the editor's diagnostics, which read only the header, read a few MB at most.
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+
+export interface SafetensorsEntry {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  /** Byte range in the data section, which starts after the header. */
+  readonly begin: number;
+  readonly end: number;
 }
 
-function toFloat32(dtype: string, bytes: Uint8Array, count: number, key: string): Float32Array {
+export interface SafetensorsHeader {
+  /** Where the data section starts in the file. */
+  readonly dataStart: number;
+  readonly entries: ReadonlyMap<string, SafetensorsEntry>;
+}
+
+function isCount(n: unknown): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A JSON value as a message can show it: short, whatever its size. */
+function show(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function jsonType(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`;
+}
+
+class Checker {
+  constructor(private readonly fileName: string) {}
+
+  fail(why: string): never {
+    throw new FeatureMapsError("WEIGHTS_INVALID", `${this.fileName}: not a readable safetensors file: ${why}`);
+  }
+
+  failKey(key: string, why: string): never {
+    throw new FeatureMapsError("WEIGHTS_INVALID", `${this.fileName}: ${key}: ${why}`);
+  }
+
+  /** The header's length from the file's first 8 bytes; the header must fit in the file. */
+  headerLength(first: Uint8Array, fileSize: number): number {
+    if (fileSize < 8) this.fail("shorter than its 8-byte header length");
+    const length = new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true);
+    if (length > BigInt(MAX_HEADER_BYTES)) this.fail(`header length ${length} is more than the ${MAX_HEADER_BYTES} bytes a header may have`);
+    if (8 + Number(length) > fileSize) this.fail(`header length ${length} runs past the end of the file (${fileSize} bytes)`);
+    return Number(length);
+  }
+
+  entry(key: string, value: unknown, dataLength: number): SafetensorsEntry {
+    if (!isObject(value)) this.failKey(key, `${jsonType(value)}, not a tensor {dtype, shape, data_offsets}`);
+    const { dtype, shape, data_offsets: offsets } = value;
+    if (!(SAFETENSORS_DTYPES as readonly unknown[]).includes(dtype)) this.failKey(key, `dtype ${show(dtype)} is not one of ${SAFETENSORS_DTYPES.join(", ")}`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) this.failKey(key, `shape ${show(shape)} is not a list of non-negative whole numbers`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1]) {
+      this.failKey(key, `data_offsets ${show(offsets)} is not [begin, end] with begin <= end`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end > dataLength) this.failKey(key, `data_offsets [${begin}, ${end}] run past the end of the file (its data section has ${dataLength} bytes)`);
+    let count = 1;
+    for (const d of shape) count *= d;
+    if (!Number.isSafeInteger(count)) this.failKey(key, `shape [${shape.join(", ")}] has more elements than any file holds`);
+    const width = WIDTHS[dtype as SafetensorsDtype];
+    if (count * width !== end - begin) {
+      this.failKey(key, `shape [${shape.join(", ")}] of ${String(dtype)} takes ${count * width} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    }
+    return { dtype: dtype as SafetensorsDtype, shape, begin, end };
+  }
+
+  /** Every entry checked: known dtype, a shape that fills its byte range, ranges inside the data and apart. */
+  header(json: Uint8Array, dataStart: number, dataLength: number): SafetensorsHeader {
+    let header: unknown;
+    try {
+      header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
+    } catch (e) {
+      return this.fail(`header is not JSON (${(e as Error).message})`);
+    }
+    if (!isObject(header)) this.fail(`header is ${jsonType(header)}, not a JSON object`);
+    const entries = new Map<string, SafetensorsEntry>();
+    for (const [key, value] of Object.entries(header)) {
+      if (key === "__metadata__") {
+        if (!isObject(value) || !Object.values(value).every((v) => typeof v === "string")) this.failKey(key, "must map names to strings");
+        continue;
+      }
+      entries.set(key, this.entry(key, value, dataLength));
+    }
+    const byStart = [...entries].filter(([, e]) => e.end > e.begin).sort(([, a], [, b]) => a.begin - b.begin);
+    for (let i = 1, last = 0; i < byStart.length; i++) {
+      const [key, e] = byStart[i];
+      const [lastKey, previous] = byStart[last];
+      if (e.begin < previous.end) this.failKey(key, `bytes [${e.begin}, ${e.end}] overlap ${lastKey}'s [${previous.begin}, ${previous.end}]`);
+      if (e.end > previous.end) last = i;
+    }
+    return { dataStart, entries };
+  }
+}
+
+/** The header of a safetensors file, read without its tensors: a few bounded reads whatever the file's size. */
+export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
+  const check = new Checker(path.basename(file));
+  return withRegularFile(file, "weights", async (f) => {
+    const length = check.headerLength(await f.read(0, Math.min(8, f.size)), f.size);
+    return check.header(await f.read(8, length), 8 + length, f.size - 8 - length);
+  });
+}
+
+function isFloat(dtype: SafetensorsDtype): dtype is "F64" | "F32" | "F16" | "BF16" {
+  return dtype === "F64" || dtype === "F32" || dtype === "F16" || dtype === "BF16";
+}
+
+/**
+ * The tensors a weights reader loads: the floating-point ones. Integer and bool entries (a
+ * BatchNorm's num_batches_tracked is int64) are buffers no model here computes with.
+ */
+export function floatEntries(header: SafetensorsHeader): Map<string, SafetensorsEntry> {
+  return new Map([...header.entries].filter(([, e]) => isFloat(e.dtype)));
+}
+
+const bf16Scratch = new DataView(new ArrayBuffer(4));
+
+function toFloat32(entry: SafetensorsEntry, bytes: Uint8Array): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(count);
-  const width = { F32: 4, F64: 8, F16: 2, BF16: 2 }[dtype];
-  if (width === undefined) throw new FeatureMapsError("WEIGHTS_INVALID", `${key}: dtype ${dtype} is not a floating-point type this reader takes (F32, F64, F16, BF16)`);
-  if (bytes.byteLength !== count * width) throw new FeatureMapsError("WEIGHTS_INVALID", `${key}: ${bytes.byteLength} bytes do not hold ${count} ${dtype} values`);
-  for (let i = 0; i < count; i++) {
-    if (dtype === "F32") out[i] = view.getFloat32(i * 4, true);
-    else if (dtype === "F64") out[i] = view.getFloat64(i * 8, true);
-    else if (dtype === "BF16") out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0];
-    else out[i] = halfToFloat(view.getUint16(i * 2, true));
+  const out = new Float32Array(bytes.byteLength / WIDTHS[entry.dtype]);
+  for (let i = 0; i < out.length; i++) {
+    if (entry.dtype === "F32") out[i] = view.getFloat32(i * 4, true);
+    else if (entry.dtype === "F64") out[i] = view.getFloat64(i * 8, true);
+    else if (entry.dtype === "F16") out[i] = halfToFloat(view.getUint16(i * 2, true));
+    else {
+      // bfloat16 is the upper half of a float32.
+      bf16Scratch.setUint32(0, view.getUint16(i * 2, true) << 16);
+      out[i] = bf16Scratch.getFloat32(0);
+    }
   }
   return out;
 }
@@ -36,35 +164,24 @@ function halfToFloat(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
+/** A state_dict from a safetensors file's bytes: its floating-point tensors as float32. */
 export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string, Tensor> {
-  const fail = (why: string): never => {
-    throw new FeatureMapsError("WEIGHTS_INVALID", `${fileName}: not a readable safetensors file: ${why}`);
-  };
-  if (bytes.byteLength < 8) fail("shorter than its 8-byte header length");
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) fail(`header length ${headerLength} runs past the file`);
-  let header: Record<string, HeaderEntry | Record<string, string>>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
-  } catch (e) {
-    return fail(`header is not JSON (${(e as Error).message})`);
-  }
-  const body = bytes.subarray(8 + headerLength);
+  const check = new Checker(fileName);
+  const length = check.headerLength(bytes, bytes.byteLength);
+  const header = check.header(bytes.subarray(8, 8 + length), 8 + length, bytes.byteLength - 8 - length);
+  const body = bytes.subarray(header.dataStart);
   const tensors = new Map<string, Tensor>();
-  for (const [key, value] of Object.entries(header)) {
-    if (key === "__metadata__") continue;
-    const entry = value as HeaderEntry;
-    const [begin, end] = entry.data_offsets ?? [];
-    if (!Array.isArray(entry.shape) || !(begin >= 0 && end >= begin && end <= body.byteLength)) fail(`${key} has bad shape or offsets`);
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    tensors.set(key, { shape: entry.shape, data: toFloat32(entry.dtype, body.subarray(begin, end), count, `${fileName}: ${key}`) });
-  }
+  for (const [key, entry] of floatEntries(header)) tensors.set(key, { shape: entry.shape, data: toFloat32(entry, body.subarray(entry.begin, entry.end)) });
   return tensors;
 }
 
+/** readSafetensors on a file, read only if it is a regular file within the size a weights file may have. */
+export async function loadSafetensors(file: string): Promise<Map<string, Tensor>> {
+  return readSafetensors(await readRegularFile(file, "weights"), path.basename(file));
+}
+
 export function writeSafetensors(tensors: ReadonlyMap<string, Tensor>): Uint8Array {
-  const header: Record<string, HeaderEntry> = {};
+  const header: Record<string, { dtype: SafetensorsDtype; shape: number[]; data_offsets: [number, number] }> = {};
   let offset = 0;
   for (const [key, t] of tensors) {
     header[key] = { dtype: "F32", shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };

@@ -1,15 +1,15 @@
 import type { PixelOrder } from "../../shared/choices";
-import { existsSync, promises as fs } from "fs";
+import { existsSync } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
-import { findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode } from "jsonc-parser";
+import { createScanner, findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode, SyntaxKind } from "jsonc-parser";
 import schema from "../../../schemas/featuremaps.schema.json";
 import type { DisplayDefaults } from "../../shared/protocol";
 import { type Architecture, ArchitectureError, planArchitecture } from "./architecture";
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "./models";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { readSafetensors } from "../formats/safetensors";
+import { floatEntries, readSafetensorsHeader } from "../formats/safetensors";
 import { checkWeights, WeightsMismatchError } from "./weights";
 
 // `*.featuremaps.json`: a model written like PyTorch code, or an ONNX file, with its weights,
@@ -81,12 +81,32 @@ function preprocessingOf(raw: RawConfig): Partial<Preprocessing> {
   return out;
 }
 
+// A config is a few levels deep. The JSON parser, the schema check and the span lookup all
+// recurse, so a text nested thousands of levels would overflow their stack.
+const MAX_DEPTH = 32;
+
+/** Where the text first nests deeper than MAX_DEPTH, found by a scan that does not recurse. */
+function tooDeepAt(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_DEPTH) return scanner.getTokenOffset();
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+      depth--;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Reads a config's text (saved or not). Returns the config when it can run, and every problem:
  * JSON syntax, schema, architecture (channel mismatches, collapsing sizes) and missing files.
  * Whether safetensors weights fit the architecture is checked when the model is built.
  */
 export function readModelConfig(text: string, file: string): { config?: ModelConfig; problems: ConfigProblem[] } {
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) return { problems: [{ message: `JSON: nested more than ${MAX_DEPTH} levels deep`, path: [], offset: deep }] };
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: false, disallowComments: false });
   if (errors.length > 0) {
@@ -171,7 +191,8 @@ export function lineOf(text: string, offset: number): number {
 
 /**
  * Checks safetensors weights against a config's architecture without building the model, so a
- * mismatch becomes a diagnostic on the module whose key does not fit.
+ * mismatch becomes a diagnostic on the module whose key does not fit. Reads only the file's
+ * header: the editor calls this in the extension host, which must not load a user's weights.
  */
 export async function weightsProblems(config: ModelConfig): Promise<ConfigProblem[]> {
   const model = config.model;
@@ -179,7 +200,7 @@ export async function weightsProblems(config: ModelConfig): Promise<ConfigProble
   const file = model.weights.safetensors;
   try {
     const modules = planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width);
-    checkWeights(modules, readSafetensors(await fs.readFile(file), path.basename(file)));
+    checkWeights(modules, floatEntries(await readSafetensorsHeader(file)));
     return [];
   } catch (e) {
     if (e instanceof WeightsMismatchError) {

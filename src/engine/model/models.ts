@@ -1,14 +1,13 @@
-import { promises as fs } from "fs";
 import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
 import { onnx } from "onnx-proto";
 import { INPUT_NAME, onnxModel } from "./onnxBuild";
 import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { readSafetensors } from "../formats/safetensors";
+import { loadSafetensors } from "../formats/safetensors";
+import { readRegularFile } from "../formats/files";
 import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
-import { FeatureMapsError } from "../../shared/errors";
 
 /** Where the weights of an architecture come from. */
 export type WeightsSource = { readonly seed: number } | { readonly safetensors: string };
@@ -41,18 +40,9 @@ export interface PreparedModel extends InspectedOnnx {
   readonly reload: () => Promise<Uint8Array>;
 }
 
-async function mustExist(file: string): Promise<void> {
-  try {
-    await fs.stat(file);
-  } catch {
-    throw new FeatureMapsError("MODEL_INVALID", `${path.basename(file)}: cannot read the file (it does not exist)`);
-  }
-}
-
 async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<WeightMap> {
   if ("seed" in source) return drawn.draw(modules, source.seed);
-  await mustExist(source.safetensors);
-  const weights = readSafetensors(await fs.readFile(source.safetensors), path.basename(source.safetensors));
+  const weights = await loadSafetensors(source.safetensors);
   checkWeights(modules, weights);
   return weights;
 }
@@ -97,8 +87,8 @@ export async function prepareModel(source: ModelSource, drawn = new DrawnWeights
     case "architecture":
       return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, drawn);
     case "onnx": {
-      await mustExist(source.path);
-      const inspected = await inspectOnnx(await fs.readFile(source.path), source.path);
+      const inspect = async (): Promise<InspectedOnnx> => inspectOnnx(await readRegularFile(source.path, "model"), source.path);
+      const inspected = await inspect();
       const size = inspected.fixedSize ?? DEFAULT_ONNX_PREPROCESSING;
       return {
         label: path.basename(source.path),
@@ -109,7 +99,7 @@ export async function prepareModel(source: ModelSource, drawn = new DrawnWeights
         fixedSize: inspected.fixedSize,
         candidates: inspected.candidates,
         outputs: inspected.outputs,
-        reload: async () => (await inspectOnnx(await fs.readFile(source.path), source.path)).bytes,
+        reload: async () => (await inspect()).bytes,
       };
     }
   }

@@ -3,6 +3,7 @@ import * as path from "path";
 import { onnx } from "onnx-proto";
 import { moduleOfNode, nodeLeaf } from "./pytorchNames";
 import { FeatureMapsError } from "../../shared/errors";
+import { containedPath, readRegularFile } from "../formats/files";
 
 /** A tensor that may be a layer: a node output, before a run tells its type and shape. */
 export interface Candidate {
@@ -37,27 +38,39 @@ function dimValue(d: onnx.TensorShapeProto.IDimension): number | undefined {
   return n > 0 ? n : undefined;
 }
 
+/** An external_data offset or length: a decimal byte count, as ONNX writes it. */
+function byteCount(value: string | null | undefined): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(n) ? n : NaN;
+}
+
+/**
+ * Reads each external tensor's declared byte range into the model: the data file must be a
+ * regular file inside the model's folder once links are followed (a model names the files the
+ * engine reads, and must not get it to read /etc/passwd or a device).
+ */
 async function inlineExternalData(model: onnx.ModelProto, modelPath: string, file: string): Promise<void> {
   const dir = path.dirname(modelPath);
   for (const t of model.graph?.initializer ?? []) {
     if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) continue;
     const entry = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
     const location = entry.location;
-    if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
-      throw new FeatureMapsError("MODEL_INVALID", `${file}: tensor ${t.name} points at external data "${location ?? ""}" outside the model's folder`);
+    if (!location) throw new FeatureMapsError("MODEL_INVALID", `${file}: tensor ${t.name} is stored as external data but names no file`);
+    const [offset, length] = [byteCount(entry.offset) ?? 0, byteCount(entry.length)];
+    if (Number.isNaN(offset) || Number.isNaN(length)) {
+      throw new FeatureMapsError("MODEL_INVALID", `${file}: tensor ${t.name} declares external data at offset "${entry.offset ?? ""}", length "${entry.length ?? ""}", not byte counts`);
     }
-    let data: Buffer;
+    // An absolute location is refused by containedPath, whether or not it exists.
+    const missing = !path.isAbsolute(location) && (await fs.lstat(path.join(dir, location)).then(() => false, () => true));
+    if (missing) throw new FeatureMapsError("MODEL_INVALID", `${file}: external data file "${location}" (tensor ${t.name}) is missing; keep it beside the model`);
+    const data = await containedPath(dir, location, "model", modelPath);
     try {
-      data = await fs.readFile(path.join(dir, location));
-    } catch {
-      throw new FeatureMapsError("MODEL_INVALID", `${file}: external data file "${location}" (tensor ${t.name}) is missing; keep it beside the model`);
+      t.rawData = await readRegularFile(data, "model", { offset, length });
+    } catch (e) {
+      if (!(e instanceof FeatureMapsError)) throw e;
+      throw new FeatureMapsError(e.code, `${file}: external data of tensor ${t.name}: ${e.message}`);
     }
-    const offset = Number(entry.offset ?? 0);
-    const length = entry.length === undefined ? data.byteLength - offset : Number(entry.length);
-    if (!(offset >= 0 && length >= 0 && offset + length <= data.byteLength)) {
-      throw new FeatureMapsError("MODEL_INVALID", `${file}: external data for ${t.name} runs past the end of "${location}"`);
-    }
-    t.rawData = new Uint8Array(data.buffer, data.byteOffset + offset, length);
     t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
     t.externalData = [];
   }

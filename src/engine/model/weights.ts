@@ -107,8 +107,11 @@ export class WeightsMismatchError extends FeatureMapsError {
 
 const IGNORED_SUFFIX = ".num_batches_tracked";
 
-/** Checks a loaded state_dict against the architecture; names every missing, extra or mis-shaped key. */
-export function checkWeights(modules: readonly PlannedModule[], weights: WeightMap): void {
+/**
+ * Checks a state_dict against the architecture; names every missing, extra or mis-shaped key.
+ * Only shapes are compared, so a file's header is enough to check it without loading it.
+ */
+export function checkWeights(modules: readonly PlannedModule[], weights: ReadonlyMap<string, { readonly shape: readonly number[] }>): void {
   const expected = new Map(modules.flatMap((m) => moduleParameters(m).map((p) => [p.key, { p, m }] as const)));
   const problems: string[] = [];
   const keys: string[] = [];

@@ -151,6 +151,6 @@ describe("safetensors", () => {
     assert.throws(() => readSafetensors(new Uint8Array(3), "w.safetensors"), /w\.safetensors: not a readable safetensors file: shorter/);
     const bad = new Uint8Array(16);
     new DataView(bad.buffer).setBigUint64(0, 1000n, true);
-    assert.throws(() => readSafetensors(bad, "w.safetensors"), /runs past the file/);
+    assert.throws(() => readSafetensors(bad, "w.safetensors"), /runs past the end of the file/);
   });
 });
