@@ -1,6 +1,12 @@
 import * as assert from "assert";
+import { execFile } from "child_process";
+import { promises as fs } from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
 import * as vscode from "vscode";
 import { api, EXTENSION_ID, painted, workspaceFile } from "../integration/support";
+import { tinyModel } from "../support/tinyOnnx";
 
 // Proves that .vscodeignore keeps what the installed extension needs: the bundles, the webview's
 // files, onnxruntime-node with this platform's binaries.
@@ -19,5 +25,20 @@ describe("the packaged VSIX, installed", () => {
     assert.strictEqual(controller.provider?.used, "cpu");
     const { picture } = await controller.snapshot();
     assert.ok(picture.width > 0 && picture.height > 0);
+  });
+
+  it("its bundled CLI reads an ONNX model with nothing on stderr: no deprecation warning", async () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension);
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "fm-vsix-"));
+    try {
+      const model = path.join(dir, "tiny.onnx");
+      await fs.writeFile(model, tinyModel());
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [path.join(extension.extensionPath, "dist", "cli.js"), "layers", model]);
+      assert.strictEqual(stderr, "");
+      assert.deepStrictEqual((JSON.parse(stdout) as Array<{ id: string }>).map((l) => l.id), ["conv", "act"]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -119,7 +119,9 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
   const file = path.basename(modelPath);
   let model: onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    // A plain view, not a Node Buffer: bundled, protobufjs copies a Buffer's bytes with the
+    // deprecated `new Buffer()`, which prints a warning on every model read.
+    model = onnx.ModelProto.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
     throw new FeatureMapsError("MODEL_INVALID", `${file}: not an ONNX model (${(e as Error).message})`);
   }
