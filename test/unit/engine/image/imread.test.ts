@@ -4,6 +4,7 @@ import * as path from "path";
 import { describe, it } from "node:test";
 import { readImage } from "../../../../src/engine/image/decode";
 import { readNpy } from "../../../../src/engine/formats/npy";
+import { bgrDifference } from "../../../support/opencv";
 import { REFERENCE } from "../../../support/paths";
 
 interface ImreadCase {
@@ -24,16 +25,7 @@ describe("decoding matches cv2.imread(IMREAD_COLOR): 16-bit, low-bit, tRNS and p
       const image = await readImage(path.join(DIR, c.file));
       const cv = readNpy(await fs.readFile(path.join(DIR, c.npy)), c.npy);
       assert.deepEqual(cv.shape, [image.height, image.width, 3]);
-      let differing = 0;
-      let worst = 0;
-      for (let i = 0; i < image.width * image.height; i++) {
-        for (let ch = 0; ch < 3; ch++) {
-          // OpenCV's array is BGR; ours RGBA.
-          const d = Math.abs(image.rgba[i * 4 + (2 - ch)] - cv.data[i * 3 + ch]);
-          worst = Math.max(worst, d);
-          if (d) differing++;
-        }
-      }
+      const { differing, worst } = bgrDifference(image, cv);
       assert.equal(differing, 0, `${differing} of ${image.width * image.height * 3} values differ, by up to ${worst}`);
     });
   }
