@@ -1,15 +1,14 @@
-import { promises as fs } from "fs";
 import * as path from "path";
 import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
 import { COLORMAP_NAMES, type ColormapName } from "../shared/colormaps";
 import type { AnalyzeRequest, InputSource } from "../engine/engine";
 import type { ModelSource } from "../engine/model/models";
-import { readNpy } from "../engine/formats/npy";
-import { planesToTensor, type Preprocessing } from "../engine/image/preprocess";
+import { type NpyArray, readNpy, readNpyHeader } from "../engine/formats/npy";
+import { readRegularFile, regularFileSize } from "../engine/formats/files";
+import { MAX_INPUT_PIXELS, planesToTensor, type Preprocessing } from "../engine/image/preprocess";
+import { FeatureMapsError } from "../shared/errors";
 import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
 import { DEFAULTS, oneOf, PIXEL_ORDERS } from "../shared/choices";
-import { FeatureMapsError } from "../shared/errors";
-import { readRegularFile } from "../engine/formats/files";
 
 export class UsageError extends Error {}
 
@@ -88,20 +87,42 @@ export function preprocessingOverrides(values: Values): Partial<Preprocessing> {
   return out;
 }
 
+/** A .npy header is at most 64 KiB in format 1; one bigger than that is not an input array. */
+const NPY_HEADER_READ = 12 + 65536;
+
+/** The array's header first: its shape is checked against the image limits before its data is read. */
+async function readInputArray(file: string, name: string, maxMegapixels: number): Promise<{ array: NpyArray; height: number; width: number }> {
+  const size = await regularFileSize(file, "array");
+  const { shape, dtype, dataOffset, dataBytes } = readNpyHeader(await readRegularFile(file, "array", { offset: 0, length: Math.min(size, NPY_HEADER_READ) }), name);
+  const batched = shape.length === 3 ? [1, ...shape] : shape;
+  if (batched.length !== 4 || batched[0] !== 1) throw new FeatureMapsError("INPUT_INVALID", `${name}: shape (${shape.join(", ")}) is not [1, C, H, W] or [C, H, W]`);
+  const [, channels, height, width] = batched;
+  if (!(channels > 0 && height > 0 && width > 0)) throw new FeatureMapsError("INPUT_INVALID", `${name}: shape (${shape.join(", ")}) has an empty axis`);
+  if (dtype === "uint8" && channels !== 3) throw new FeatureMapsError("INPUT_INVALID", `${name}: a uint8 array is read as image planes and needs 3 channels, not ${channels} (give float32 to feed other inputs as they are)`);
+  const limit = Math.min(maxMegapixels * 1e6, MAX_INPUT_PIXELS);
+  if (height * width > limit) {
+    throw new FeatureMapsError("INPUT_INVALID", `${name}: ${height}x${width} (HxW) is ${((height * width) / 1e6).toFixed(1)} megapixels, above the ${(limit / 1e6).toFixed(1)} megapixels a model input may have`);
+  }
+  if (dataOffset + dataBytes !== size) throw new FeatureMapsError("INPUT_INVALID", `${name}: ${size - dataOffset} data bytes for shape (${shape.join(", ")}), which needs ${dataBytes}`);
+  return { array: readNpy(await readRegularFile(file, "array", undefined, size), name), height, width };
+}
+
 /** An image path, or --input-npy: float arrays are fed as they are, uint8 ones as 8-bit planes. */
-export async function inputSource(values: Values, image: string | undefined, overrides: Partial<Preprocessing>): Promise<InputSource | undefined> {
+export async function inputSource(values: Values, image: string | undefined, overrides: Partial<Preprocessing>, maxMegapixels = DEFAULTS.maxMegapixels): Promise<InputSource | undefined> {
   const npy = str(values, "input-npy");
   if (npy && image) throw new UsageError("give an image or --input-npy, not both");
   if (!npy) return image ? { image } : undefined;
-  const array = readNpy(await fs.readFile(npy), path.basename(npy));
-  const shape = array.shape.length === 3 ? [1, ...array.shape] : array.shape;
-  if (shape.length !== 4 || shape[0] !== 1) throw new UsageError(`${path.basename(npy)}: shape (${array.shape.join(", ")}) is not [1, C, H, W]`);
-  const [height, width] = [shape[2], shape[3]];
-  const tensor =
-    array.dtype === "uint8"
-      ? planesToTensor(Uint8Array.from(array.data), { height, width, channelOrder: "rgb", scale: 1 / 255, mean: overrides.mean, std: overrides.std })
-      : array.data;
-  return { tensor, height, width, label: path.basename(npy) };
+  // The array is the model input as it is: options that would resize or reorder an image would be ignored.
+  for (const option of ["size", "channel-order"]) {
+    if (str(values, option) !== undefined) throw new UsageError(`--${option} is for images; an --input-npy array is fed at its own size and channel order`);
+  }
+  const name = path.basename(npy);
+  const { array, height, width } = await readInputArray(npy, name, maxMegapixels);
+  if (array.dtype !== "uint8") {
+    if (str(values, "mean") !== undefined || str(values, "std") !== undefined) throw new UsageError(`--mean and --std scale uint8 planes; ${name} holds ${array.dtype} values, which are fed as they are`);
+    return { tensor: array.data, height, width, label: name };
+  }
+  return { tensor: planesToTensor(array.data, { height, width, channelOrder: "rgb", scale: 1 / 255, mean: overrides.mean, std: overrides.std }), height, width, label: name };
 }
 
 export async function analyzeRequest(values: Values, image: string | undefined, positionalModel: string | undefined): Promise<AnalyzeRequest | undefined> {

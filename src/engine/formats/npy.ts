@@ -26,28 +26,44 @@ export interface NpyArray {
   readonly data: Float32Array;
 }
 
-const DTYPES: Record<string, NpyArray["dtype"]> = { "<f4": "float32", "<f8": "float64", "|u1": "uint8", "<u1": "uint8" };
+export interface NpyHeader {
+  readonly shape: number[];
+  readonly dtype: NpyArray["dtype"];
+  /** Where the data starts, and how many bytes it must have. */
+  readonly dataOffset: number;
+  readonly dataBytes: number;
+}
 
-export function readNpy(bytes: Uint8Array, name: string): NpyArray {
-  const fail = (why: string): never => {
-    throw new FeatureMapsError("INPUT_INVALID", `${name}: not a readable .npy file: ${why}`);
-  };
-  if (bytes.byteLength < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== MAGIC) fail("no NUMPY magic");
+const DTYPES: Record<string, NpyArray["dtype"]> = { "<f4": "float32", "<f8": "float64", "|u1": "uint8", "<u1": "uint8" };
+const ITEM_BYTES: Record<NpyArray["dtype"], number> = { float32: 4, float64: 8, uint8: 1 };
+
+function invalid(name: string, why: string): never {
+  throw new FeatureMapsError("INPUT_INVALID", `${name}: not a readable .npy file: ${why}`);
+}
+
+/** The header alone, so a caller can refuse an array by its shape before reading its data. */
+export function readNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
+  if (bytes.byteLength < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== MAGIC) invalid(name, "no NUMPY magic");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
-  if (start + headerLength > bytes.byteLength) fail("header runs past the file");
+  if (start + headerLength > bytes.byteLength) invalid(name, "header runs past the file");
   const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? "";
-  const dtype = DTYPES[descr] ?? fail(`dtype ${descr} (float32, float64 or uint8 are read)`);
-  if (/'fortran_order':\s*True/.test(header)) fail("Fortran order (save a C-contiguous array)");
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? fail("no shape");
+  const dtype = DTYPES[descr] ?? invalid(name, `dtype ${descr} (float32, float64 or uint8 are read)`);
+  if (/'fortran_order':\s*True/.test(header)) invalid(name, "Fortran order (save a C-contiguous array)");
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? invalid(name, "no shape");
   const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const body = bytes.subarray(start + headerLength);
-  const width = dtype === "float64" ? 8 : dtype === "float32" ? 4 : 1;
-  if (body.byteLength !== count * width) fail(`${body.byteLength} data bytes for shape (${shape.join(", ")})`);
+  if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0)) invalid(name, `shape (${shapeText.trim()}) is not whole numbers`);
+  return { shape, dtype, dataOffset: start + headerLength, dataBytes: shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[dtype] };
+}
+
+export function readNpy(bytes: Uint8Array, name: string): NpyArray {
+  const { shape, dtype, dataOffset, dataBytes } = readNpyHeader(bytes, name);
+  const body = bytes.subarray(dataOffset);
+  if (body.byteLength !== dataBytes) invalid(name, `${body.byteLength} data bytes for shape (${shape.join(", ")})`);
+  const count = dataBytes / ITEM_BYTES[dtype];
   const data = new Float32Array(count);
   const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
   for (let i = 0; i < count; i++) {

@@ -1,9 +1,13 @@
-import { promises as fs } from "fs";
 import * as path from "path";
 import { imageSize } from "image-size";
 import { Jimp } from "jimp";
 import { FeatureMapsError } from "../../shared/errors";
 import { DEFAULTS } from "../../shared/choices";
+import { readRegularFile } from "../formats/files";
+import { decodeGif } from "./gif";
+import { checkMegapixels, cutShort, FORMATS_TEXT, unreadable } from "./imageErrors";
+import { decodePng } from "./png";
+import { decodeTiff } from "./tiff";
 
 /** Decoded pixels: 4 bytes (R, G, B, A) a pixel, row-major. */
 export interface RgbaImage {
@@ -12,10 +16,7 @@ export interface RgbaImage {
   readonly rgba: Uint8Array;
 }
 
-
-
 const DECODABLE = new Set(["png", "jpg", "bmp", "gif", "tiff"]);
-const FORMATS_TEXT = "PNG, JPEG, BMP, GIF or TIFF";
 
 function formatName(type: string): string {
   return type === "jpg" ? "JPEG" : type.toUpperCase();
@@ -37,45 +38,48 @@ const END_MARKERS: Record<string, (bytes: Uint8Array) => boolean> = {
  * safely. Every failure is one line naming the file and the cause.
  */
 export async function readImage(file: string, maxMegapixels = DEFAULTS.maxMegapixels): Promise<RgbaImage> {
-  const name = path.basename(file);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: cannot read the file (${code === "ENOENT" ? "it does not exist" : code === "EISDIR" ? "it is a folder" : (e as Error).message})`);
-  }
-  return decodeImage(bytes, name, maxMegapixels);
+  return decodeImage(await readRegularFile(file, "image"), path.basename(file), maxMegapixels);
+}
+
+/** PNG, GIF and TIFF go to their decoders directly, where the sizes, the data's end and the console are under control; JPEG and BMP through jimp. */
+async function decodeAs(type: string, bytes: Uint8Array, name: string, maxMegapixels: number): Promise<RgbaImage> {
+  if (type === "png") return decodePng(bytes, name);
+  if (type === "gif") return decodeGif(bytes, name, maxMegapixels);
+  if (type === "tiff") return decodeTiff(bytes, name, maxMegapixels);
+  const { bitmap } = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  // Copy out of jimp's Buffer: callers keep this, and pooled Buffers must not travel.
+  return { width: bitmap.width, height: bitmap.height, rgba: new Uint8Array(bitmap.data) };
+}
+
+function isTiff(b: Uint8Array): boolean {
+  return b.byteLength >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42));
 }
 
 export async function decodeImage(bytes: Uint8Array, name: string, maxMegapixels = DEFAULTS.maxMegapixels): Promise<RgbaImage> {
-  if (bytes.byteLength === 0) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the file is empty`);
+  if (bytes.byteLength === 0) throw unreadable(name, "the file is empty");
   let header: { width?: number; height?: number; type?: string };
   try {
-    header = imageSize(bytes);
+    // A TIFF's size is on its page, which may lie anywhere in the file: its decoder checks it,
+    // and tells a cut file from a foreign one where image-size cannot.
+    header = isTiff(bytes) ? { type: "tiff" } : imageSize(bytes);
   } catch {
-    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: not a ${FORMATS_TEXT} image`);
+    throw unreadable(name, `not a ${FORMATS_TEXT} image`);
   }
   const type = header.type ?? "unknown";
-  if (!DECODABLE.has(type)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: ${formatName(type)} images are not supported (use ${FORMATS_TEXT})`);
+  if (!DECODABLE.has(type)) throw unreadable(name, `${formatName(type)} images are not supported (use ${FORMATS_TEXT})`);
   const { width = 0, height = 0 } = header;
-  if (!(width > 0 && height > 0)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} header gives no size`);
-  const megapixels = (width * height) / 1e6;
-  if (megapixels > maxMegapixels) {
-    throw new FeatureMapsError(
-      "IMAGE_TOO_LARGE",
-      `${name}: ${width}x${height} is ${megapixels.toFixed(1)} megapixels, above the limit of ${maxMegapixels} (featureMaps.maxMegapixels)`,
-    );
+  if (type !== "tiff") {
+    if (!(width > 0 && height > 0)) throw unreadable(name, `the ${formatName(type)} header gives no size`);
+    checkMegapixels(name, width, height, maxMegapixels);
   }
   const complete = END_MARKERS[type];
-  if (complete && !complete(bytes)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} data is cut short (truncated file)`);
-  let decoded: { bitmap: { width: number; height: number; data: Buffer } };
+  if (complete && !complete(bytes)) throw cutShort(name, formatName(type));
   try {
-    decoded = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return await decodeAs(type, bytes, name, maxMegapixels);
   } catch (e) {
-    throw new FeatureMapsError("IMAGE_UNREADABLE", `${name}: the ${formatName(type)} data cannot be decoded (${String((e as Error).message ?? e).split("\n")[0]})`);
+    if (e instanceof FeatureMapsError) throw e;
+    // utif2 throws strings and numbers as well as Errors.
+    const why = e instanceof Error ? e.message : String(e);
+    throw unreadable(name, `the ${formatName(type)} data cannot be decoded (${why.split("\n")[0]})`);
   }
-  const { bitmap } = decoded;
-  // Copy out of jimp's Buffer: callers keep this, and pooled Buffers must not travel.
-  return { width: bitmap.width, height: bitmap.height, rgba: new Uint8Array(bitmap.data) };
 }

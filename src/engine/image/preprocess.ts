@@ -15,6 +15,9 @@ export interface Preprocessing {
   readonly std?: readonly number[];
 }
 
+/** The largest model input, 4096x4096: the memory a run takes grows with the input's area. */
+export const MAX_INPUT_PIXELS = 4096 * 4096;
+
 export const NOTEBOOK_PREPROCESSING: Preprocessing = { height: 100, width: 100, channelOrder: "bgr", scale: 1 / 255 };
 
 export function preprocessingKey(p: Preprocessing): string {
@@ -26,7 +29,7 @@ export function checkPreprocessing(p: Preprocessing): void {
     if (v !== undefined && (v.length !== 3 || v.some((x) => !Number.isFinite(x)))) throw new FeatureMapsError("CONFIG_INVALID", `${name} must be three numbers, one per channel`);
   }
   if (p.std?.some((x) => x === 0)) throw new FeatureMapsError("CONFIG_INVALID", "std must not contain 0");
-  if (!(Number.isInteger(p.height) && Number.isInteger(p.width) && p.height > 0 && p.width > 0 && p.height * p.width <= 4096 * 4096)) {
+  if (!(Number.isInteger(p.height) && Number.isInteger(p.width) && p.height > 0 && p.width > 0 && p.height * p.width <= MAX_INPUT_PIXELS)) {
     throw new FeatureMapsError("CONFIG_INVALID", `input size ${p.height}x${p.width} must be positive whole numbers of at most 4096x4096 pixels`);
   }
 }
@@ -48,7 +51,7 @@ export function modelInputBytes(image: RgbaImage, p: Preprocessing): { resized: 
 }
 
 /** 8-bit planes to the float tensor [1, 3, H, W]: x * scale, then (x - mean) / std per channel. */
-export function planesToTensor(planes: Uint8Array, p: Preprocessing): Float32Array {
+export function planesToTensor(planes: ArrayLike<number>, p: Preprocessing): Float32Array {
   const n = p.width * p.height;
   const out = new Float32Array(planes.length);
   for (let c = 0; c < 3; c++) {

@@ -116,6 +116,6 @@ describe("bad images give one line naming the file and the cause", () => {
 
   it("a missing file or a folder", async () => {
     await assert.rejects(readImage(path.join(dir, "nope.png")), /^Error: nope\.png: cannot read the file \(it does not exist\)$/);
-    await assert.rejects(readImage(dir), /cannot read the file \(it is a folder\)/);
+    await assert.rejects(readImage(dir), /cannot read the file \(a folder, not a file\)/);
   });
 });

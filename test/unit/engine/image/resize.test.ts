@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { readImage, type RgbaImage } from "../../../../src/engine/image/decode";
 import { readNpy } from "../../../../src/engine/formats/npy";
 import { resizeBilinear } from "../../../../src/engine/image/resize";
+import { bgrDifference } from "../../../support/opencv";
 import { REFERENCE, ROOT } from "../../../support/paths";
 
 interface ResizeCase {
@@ -35,16 +36,7 @@ describe("resize matches cv2.resize(INTER_LINEAR) on 8-bit images", async () => 
       const ours = resizeBilinear(image, c.width, c.height);
       const cv = readNpy(await fs.readFile(path.join(REFERENCE, "resize", c.file)), c.file);
       assert.deepEqual(cv.shape, [c.height, c.width, 3]);
-      let worst = 0;
-      let differing = 0;
-      for (let i = 0; i < c.width * c.height; i++) {
-        for (let ch = 0; ch < 3; ch++) {
-          // OpenCV's array is BGR; ours RGBA.
-          const d = Math.abs(ours.rgba[i * 4 + (2 - ch)] - cv.data[i * 3 + ch]);
-          worst = Math.max(worst, d);
-          if (d) differing++;
-        }
-      }
+      const { differing, worst } = bgrDifference(ours, cv);
       assert.equal(worst, 0, `${differing} values differ, by up to ${worst}`);
     });
   }
