@@ -177,7 +177,7 @@ describe("--input-npy: the image limits and clear refusals", () => {
     const run = await runCliBounded(["layers", "--input-npy", file("big.npy")], { timeoutMs: CLI_MS });
     assert.ok(!run.timedOut, `killed after ${CLI_MS} ms (peak ${run.peakMB} MB)`);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^feature-maps: big\.npy: 5000x5000 \(HxW\) is 25\.0 megapixels, above the 16\.8 megapixels a model input may have\n$/);
+    assert.match(run.stderr, /^feature-maps: big\.npy: 5000x5000 \(HxW\) is 25\.0 megapixels, above the 16\.8 megapixels a model input may have \[INPUT_INVALID\]\n$/);
     assert.ok(run.peakMB < CLI_PEAK_MB, `peak ${run.peakMB.toFixed(0)} MB`);
     await within(DECODE_MS, assert.rejects(inputSource({ "input-npy": file("big.npy") }, undefined, {}), hasCode("INPUT_INVALID", /^big\.npy: 5000x5000/)), "big.npy");
   });
