@@ -102,7 +102,7 @@ export class FeatureMapsEngine {
     const runner = await this.models.get(
       key,
       async (stop) => {
-        const prepared = await prepareModel(source, this.drawn);
+        const prepared = await prepareModel(source, this.drawn, this.budget);
         checkpoint(stop);
         return ModelRunner.open(prepared, { provider: this.options.provider, threads: this.options.threads });
       },

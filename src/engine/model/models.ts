@@ -1,3 +1,4 @@
+import { FeatureMapsError } from "../../shared/errors";
 import * as path from "path";
 import { type Architecture, type PlannedModule, planArchitecture, pytorchOpName } from "./architecture";
 import { onnx } from "onnx-proto";
@@ -6,7 +7,7 @@ import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
 import { loadSafetensors } from "../formats/safetensors";
 import { readRegularFile } from "../formats/files";
-import { checkWeights, DrawnWeights, type Tensor, type WeightMap } from "./weights";
+import { checkWeights, DrawnWeights, parameterBytes, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 
 /** Where the weights of an architecture come from. */
@@ -57,9 +58,15 @@ async function prepareArchitecture(
   label: string,
   defaults: Preprocessing,
   drawn: DrawnWeights,
+  maxWeightBytes: number,
 ): Promise<PreparedModel> {
   const plan = (h: number, w: number): PlannedModule[] => planArchitecture(architecture, h, w);
   const modules = plan(defaults.height, defaults.width);
+  const weightBytes = parameterBytes(modules);
+  if (weightBytes > maxWeightBytes) {
+    const mb = (b: number): number => Math.ceil(b / 2 ** 20);
+    throw new FeatureMapsError("OUT_OF_BUDGET", `${label}: its weights take ${mb(weightBytes)} MB, over the memory budget of ${mb(maxWeightBytes)} MB (featureMaps.memoryBudgetMB, CLI --memory-budget)`);
+  }
   const weights = await loadWeights(weightsSource, modules, drawn);
   const built = onnxModel(modules, weights, architecture.inputChannels);
   const bytes = onnx.ModelProto.encode(built.model).finish();
@@ -79,13 +86,17 @@ async function prepareArchitecture(
 
 const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, channelOrder: "rgb", scale: 1 / 255 };
 
-/** `drawn` is what a long-lived caller keeps from one build for the next: an edited config rebuilds the model. */
-export async function prepareModel(source: ModelSource, drawn = new DrawnWeights()): Promise<PreparedModel> {
+/**
+ * `drawn` is what a long-lived caller keeps from one build for the next: an edited config rebuilds
+ * the model. An architecture whose weights would take more than `maxWeightBytes` is refused
+ * before any is drawn or read.
+ */
+export async function prepareModel(source: ModelSource, drawn = new DrawnWeights(), maxWeightBytes = Number.POSITIVE_INFINITY): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
-      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...NOTEBOOK_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn);
+      return prepareArchitecture(xaiArchitecture(), source.weights, "XAI", { ...NOTEBOOK_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn, maxWeightBytes);
     case "architecture":
-      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, drawn);
+      return prepareArchitecture(source.architecture, source.weights, source.label, source.preprocessing, drawn, maxWeightBytes);
     case "onnx": {
       const inspect = async (): Promise<InspectedOnnx> => inspectOnnx(await readRegularFile(source.path, "model"), source.path);
       const inspected = await inspect();

@@ -53,6 +53,11 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Bytes of an architecture's float32 parameters, known from its plan before any is drawn or read. */
+export function parameterBytes(modules: readonly PlannedModule[]): number {
+  return modules.reduce((sum, m) => sum + moduleParameters(m).reduce((s, p) => s + 4 * sizeOf(p.shape), 0), 0);
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

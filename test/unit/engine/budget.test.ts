@@ -62,6 +62,28 @@ describe("the memory budget", () => {
   });
 });
 
+describe("the weights of an architecture", () => {
+  it("are refused with the figures when they alone are over the budget, before any is drawn", async () => {
+    const engine = new FeatureMapsEngine({ provider: "cpu", memoryBudgetMB: 1024 });
+    try {
+      const huge = {
+        kind: "architecture" as const,
+        label: "huge.featuremaps.json",
+        architecture: { inputChannels: 3, steps: [{ group: "features", modules: [{ type: "conv2d" as const, in: 3, out: 1e9, kernel: 3, padding: 1, bias: false }] }] },
+        weights: { seed: 0 },
+        preprocessing: { height: 32, width: 32, channelOrder: "rgb" as const, scale: 1 / 255 },
+      };
+      await assert.rejects(engine.analyze({ input: { image: SAMPLE_IMAGE }, model: huge }), (e: unknown) => {
+        assert.equal(errorCode(e), "OUT_OF_BUDGET");
+        assert.match((e as Error).message, /^huge\.featuremaps\.json: its weights take 102997 MB, over the memory budget of 1024 MB/);
+        return true;
+      });
+    } finally {
+      engine.dispose();
+    }
+  });
+});
+
 describe("layer sizes known before a run", () => {
   let dir: string;
   before(async () => {
