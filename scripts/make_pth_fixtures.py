@@ -61,7 +61,8 @@ def save(obj, name, **kw):
 def main():
     torch.manual_seed(0)
     os.makedirs(OUT, exist_ok=True)
-    sd = tiny_net().state_dict()
+    net = tiny_net()
+    sd = net.state_dict()
     save(sd, "tiny.pth")
     write_safetensors(os.path.join(OUT, "tiny.safetensors"), sd)
     # A training checkpoint from DataParallel: the weights under "state_dict", every key with "module.".
@@ -95,6 +96,8 @@ def main():
     # What a reader must get: every floating-point tensor as contiguous float32.
     write_safetensors(os.path.join(OUT, "dtypes-f32.safetensors"),
                       OrderedDict((k, v.float()) for k, v in dtypes.items() if v.is_floating_point()))
+    # keep_vars keeps the nn.Parameter objects, which pickle through _rebuild_parameter.
+    save(net.state_dict(keep_vars=True), "tiny-params.pth")
 
 
 if __name__ == "__main__":

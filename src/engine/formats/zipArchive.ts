@@ -8,8 +8,11 @@ import { type RegularFile, withRegularFile } from "./files";
 // (files.ts): only the directory and the entries asked for are read, so a caller can list a
 // multi-GB archive and take one small entry from it.
 
-/** torch.save writes one entry per storage; 1M entries is far past any state_dict. */
-const MAX_ENTRIES = 1 << 20;
+/**
+ * torch.save writes one entry per storage; 131,072 is far past any state_dict, and keeps what a
+ * hostile directory makes the extension host hold to tens of MB.
+ */
+const MAX_ENTRIES = 1 << 17;
 
 export interface ZipReader {
   /** Entry names to their uncompressed sizes. */

@@ -50,6 +50,10 @@ describe("torch.save checkpoints", () => {
     assertSameWeights(await loadWeightsFile(at("tiny-compiled.bin")), expected);
   });
 
+  it("parameters saved as nn.Parameter (state_dict(keep_vars=True)) read the same", async () => {
+    assertSameWeights(await loadWeightsFile(at("tiny-params.pth")), await loadSafetensors(at("tiny.safetensors")));
+  });
+
   it("two state_dicts: the error lists both; a key picks one", async () => {
     await assert.rejects(loadWeightsFile(at("tiny-two.pth")), refusedWith("WEIGHTS_INVALID", /^tiny-two\.pth: holds several state_dicts \(model, ema\): choose one with --weights-key or the config's weights\.key$/));
     assertSameWeights(await loadWeightsFile(at("tiny-two.pth"), "ema"), await loadSafetensors(at("tiny-ema.safetensors")));
