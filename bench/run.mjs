@@ -16,11 +16,11 @@ if (!existsSync(out("engine.js")) || !existsSync(join(root, "dist", "cli.js"))) 
   process.exit(2);
 }
 const { onnx } = require("onnx-proto");
-const { readImage } = require(out("image.js"));
-const { modelInputBytes, planesToTensor, SEED_PREPROCESSING } = require(out("preprocess.js"));
-const { prepareModel, BUILTIN_MODEL } = require(out("models.js"));
-const { ModelRunner } = require(out("inference.js"));
-const { openSession } = require(out("session.js"));
+const { readImage } = require(out("image/decode.js"));
+const { modelInputBytes, planesToTensor, NOTEBOOK_PREPROCESSING } = require(out("image/preprocess.js"));
+const { prepareModel, BUILTIN_MODEL } = require(out("model/models.js"));
+const { ModelRunner } = require(out("run/inference.js"));
+const { openSession } = require(out("run/session.js"));
 const ort = require("onnxruntime-node");
 
 const IMAGE = join(root, "media", "samples", "chelsea.png");
@@ -51,7 +51,7 @@ function measureCommand(args) {
 }
 
 async function ours(size) {
-  const p = { ...SEED_PREPROCESSING, height: size, width: size };
+  const p = { ...NOTEBOOK_PREPROCESSING, height: size, width: size };
   const decode = await timed(async () => planesToTensor(modelInputBytes(await readImage(IMAGE), p).planes, p));
   const input = planesToTensor(modelInputBytes(await readImage(IMAGE), p).planes, p);
   let model;
@@ -81,7 +81,7 @@ function seed(size, weights) {
 const fmt = (v) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}x`);
 
-const hasTorch = spawnSync(PYTHON, ["-c", "import torch, cv2"]).status === 0;
+const hasTorch = spawnSync(PYTHON, ["-c", "import torch, torchvision, cv2"]).status === 0;
 const weights = join(tmp, "seed0.safetensors");
 execFileSync(process.execPath, [join(root, "dist", "cli.js"), "weights", "--seed", "0", "--out", weights], { stdio: "ignore" });
 

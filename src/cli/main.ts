@@ -22,7 +22,8 @@ const USAGE = `feature-maps: what each layer of a CNN sees
                         [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
   feature-maps weights [--seed N] --out F.safetensors     the built-in model's seeded weights
 
-Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors; --model F.onnx;
+Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors|F.pth [--weights-key K]
+       (a torch.save checkpoint; K picks its state_dict when it holds several); --model F.onnx;
        --config F.featuremaps.json (its model, input settings, and first image when IMG is omitted)
 Input: --size HxW, --channel-order bgr|rgb, --mean a,b,c, --std a,b,c, --input-npy F.npy
        (instead of IMG: float arrays are fed as they are; uint8 ones as 8-bit planes, scaled like ToTensor)

@@ -17,6 +17,7 @@ export type Values = Record<string, string | boolean | undefined>;
 export const MODEL_OPTIONS = {
   seed: { type: "string" },
   weights: { type: "string" },
+  "weights-key": { type: "string" },
   model: { type: "string" },
   config: { type: "string" },
   size: { type: "string" },
@@ -50,8 +51,8 @@ export async function loadConfig(file: string): Promise<ModelConfig> {
 
 export function modelSource(values: Values, positionalModel: string | undefined, config?: ModelConfig): ModelSource {
   if (config) {
-    if (positionalModel || str(values, "model") || str(values, "seed") || str(values, "weights")) {
-      throw new UsageError("--config names the model; drop MODEL, --model, --seed and --weights");
+    if (positionalModel || str(values, "model") || str(values, "seed") || str(values, "weights") || str(values, "weights-key")) {
+      throw new UsageError("--config names the model; drop MODEL, --model, --seed, --weights and --weights-key (the config's weights.key)");
     }
     return config.model;
   }
@@ -64,7 +65,9 @@ export function modelSource(values: Values, positionalModel: string | undefined,
     return { kind: "onnx", path: onnx };
   }
   if (seedText && weights) throw new UsageError("give either --seed or --weights, not both");
-  if (weights) return { kind: "builtin", weights: { safetensors: weights } };
+  const key = str(values, "weights-key");
+  if (key !== undefined && !weights) throw new UsageError("--weights-key picks the state_dict inside a --weights checkpoint; give --weights too");
+  if (weights) return { kind: "builtin", weights: key === undefined ? { file: weights } : { file: weights, key } };
   const seed = seedText === undefined ? 0 : Number(seedText);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed takes a whole number from 0 to 4294967295, got ${seedText}`);
   return { kind: "builtin", weights: { seed } };

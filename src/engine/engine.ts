@@ -88,7 +88,7 @@ export class FeatureMapsEngine {
   }
 
   private async modelKey(source: ModelSource): Promise<string> {
-    const files = source.kind === "onnx" ? [source.path] : "safetensors" in source.weights ? [source.weights.safetensors] : [];
+    const files = source.kind === "onnx" ? [source.path] : "file" in source.weights ? [source.weights.file] : [];
     const stamps = await Promise.all(files.map((f) => fs.stat(f).then((s) => `${s.mtimeMs}:${s.size}`, () => "missing")));
     return JSON.stringify([source, stamps]);
   }

@@ -50,9 +50,9 @@ export class ConfigDiagnostics implements vscode.Disposable {
 
   private async weights(config: ModelConfig): Promise<ConfigProblem[]> {
     const model = config.model;
-    if (model.kind !== "architecture" || !("safetensors" in model.weights)) return [];
-    const stamp = await fs.stat(model.weights.safetensors).then((s) => `${s.mtimeMs}:${s.size}`, () => "missing");
-    const key = JSON.stringify([model.weights.safetensors, stamp, model.architecture, model.preprocessing.height, model.preprocessing.width]);
+    if (model.kind !== "architecture" || !("file" in model.weights)) return [];
+    const stamp = await fs.stat(model.weights.file).then((s) => `${s.mtimeMs}:${s.size}`, () => "missing");
+    const key = JSON.stringify([model.weights.file, model.weights.key, stamp, model.architecture, model.preprocessing.height, model.preprocessing.width]);
     if (this.weightsCheck?.key !== key) this.weightsCheck = { key, problems: weightsProblems(config) };
     return this.weightsCheck.problems;
   }

@@ -5,7 +5,7 @@ const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
   IMAGE_UNREADABLE: "Check that the file is a PNG, JPEG, BMP, GIF or TIFF image that opens elsewhere.",
   IMAGE_TOO_LARGE: "Raise featureMaps.maxMegapixels in Settings, or use a smaller image.",
   MODEL_INVALID: "Check the model (featureMaps.model in Settings, or the config's model): an ONNX CNN with one image input.",
-  WEIGHTS_INVALID: "Check the weights (featureMaps.weights in Settings, or the config's weights): a PyTorch state_dict saved as .safetensors.",
+  WEIGHTS_INVALID: "Check the weights (featureMaps.weights in Settings, or the config's weights): a PyTorch state_dict saved as .safetensors or with torch.save.",
   CONFIG_INVALID: "Fix the setting or config entry named above.",
   INPUT_INVALID: "Check the input settings (size, channels) against what the model takes.",
   LAYER_UNKNOWN: "Pick a layer from the list.",

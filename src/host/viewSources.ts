@@ -36,7 +36,7 @@ function requestFiles(request: AnalyzeRequest): string[] {
   const { input, model } = request;
   const files = "image" in input ? [input.image] : [];
   if (model.kind === "onnx") files.push(model.path);
-  else if ("safetensors" in model.weights) files.push(model.weights.safetensors);
+  else if ("file" in model.weights) files.push(model.weights.file);
   return files;
 }
 

@@ -2,15 +2,14 @@ import * as path from "path";
 import type { Tensor } from "../model/weights";
 import { FeatureMapsError } from "../../shared/errors";
 import { readRegularFile, withRegularFile } from "./files";
+import { dataView, DTYPE_WIDTHS as WIDTHS, type FloatDtype, floatElement, isFloatDtype, TENSOR_DTYPES, type TensorDtype } from "./dtypes";
 
 // The safetensors layout: u64 little-endian header length, a JSON header mapping names to
 // {dtype, shape, data_offsets} relative to the end of the header, then the raw bytes. The header
 // is checked whole before any tensor is read: a file is a user's, and may be hostile.
 
-export const SAFETENSORS_DTYPES = ["F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL"] as const;
-export type SafetensorsDtype = (typeof SAFETENSORS_DTYPES)[number];
-
-const WIDTHS: Readonly<Record<SafetensorsDtype, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1 };
+export const SAFETENSORS_DTYPES = TENSOR_DTYPES;
+export type SafetensorsDtype = TensorDtype;
 
 // A state_dict header takes about 100 bytes a tensor, so this holds well over 100,000 tensors,
 // while the editor's diagnostics, which read only the header, read a few MB at most.
@@ -125,43 +124,19 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
   });
 }
 
-function isFloat(dtype: SafetensorsDtype): dtype is "F64" | "F32" | "F16" | "BF16" {
-  return dtype === "F64" || dtype === "F32" || dtype === "F16" || dtype === "BF16";
-}
-
 /**
  * The tensors a weights reader loads: the floating-point ones. Integer and bool entries (a
  * BatchNorm's num_batches_tracked is int64) are buffers no model here computes with.
  */
 export function floatEntries(header: SafetensorsHeader): Map<string, SafetensorsEntry> {
-  return new Map([...header.entries].filter(([, e]) => isFloat(e.dtype)));
+  return new Map([...header.entries].filter(([, e]) => isFloatDtype(e.dtype)));
 }
 
-const bf16Scratch = new DataView(new ArrayBuffer(4));
-
-function toFloat32(entry: SafetensorsEntry, bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.byteLength / WIDTHS[entry.dtype]);
-  for (let i = 0; i < out.length; i++) {
-    if (entry.dtype === "F32") out[i] = view.getFloat32(i * 4, true);
-    else if (entry.dtype === "F64") out[i] = view.getFloat64(i * 8, true);
-    else if (entry.dtype === "F16") out[i] = halfToFloat(view.getUint16(i * 2, true));
-    else {
-      // bfloat16 is the upper half of a float32.
-      bf16Scratch.setUint32(0, view.getUint16(i * 2, true) << 16);
-      out[i] = bf16Scratch.getFloat32(0);
-    }
-  }
+function toFloat32(dtype: FloatDtype, bytes: Uint8Array): Float32Array {
+  const view = dataView(bytes);
+  const out = new Float32Array(bytes.byteLength / WIDTHS[dtype]);
+  for (let i = 0; i < out.length; i++) out[i] = floatElement(view, dtype, i);
   return out;
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /** A state_dict from a safetensors file's bytes: its floating-point tensors as float32. */
@@ -171,7 +146,7 @@ export function readSafetensors(bytes: Uint8Array, fileName: string): Map<string
   const header = check.header(bytes.subarray(8, 8 + length), 8 + length, bytes.byteLength - 8 - length);
   const body = bytes.subarray(header.dataStart);
   const tensors = new Map<string, Tensor>();
-  for (const [key, entry] of floatEntries(header)) tensors.set(key, { shape: entry.shape, data: toFloat32(entry, body.subarray(entry.begin, entry.end)) });
+  for (const [key, entry] of floatEntries(header)) tensors.set(key, { shape: entry.shape, data: toFloat32(entry.dtype as FloatDtype, body.subarray(entry.begin, entry.end)) });
   return tensors;
 }
 

@@ -9,7 +9,7 @@ import { type Architecture, ArchitectureError, planArchitecture } from "./archit
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "./models";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { floatEntries, readSafetensorsHeader } from "../formats/safetensors";
+import { readWeightsShapes } from "../formats/weightsFile";
 import { checkWeights, WeightsMismatchError } from "./weights";
 
 // `*.featuremaps.json`: a model written like PyTorch code, or an ONNX file, with its weights,
@@ -27,7 +27,7 @@ export interface ConfigProblem {
 
 interface RawConfig {
   model: { onnx?: string; architecture?: Architecture };
-  weights?: { init?: string; seed?: number; safetensors?: string };
+  weights?: { init?: string; seed?: number; safetensors?: string; key?: string };
   input?: { size?: [number, number]; channelOrder?: PixelOrder; scale?: number; mean?: number[]; std?: number[] };
   images?: string[];
   layers?: string[];
@@ -67,7 +67,9 @@ function architecturePath(e: ArchitectureError, arch: Architecture): JSONPath {
 }
 
 function weightsSource(raw: RawConfig, dir: string): WeightsSource {
-  return raw.weights?.safetensors ? { safetensors: path.resolve(dir, raw.weights.safetensors) } : { seed: raw.weights?.seed ?? 0 };
+  if (!raw.weights?.safetensors) return { seed: raw.weights?.seed ?? 0 };
+  const file = path.resolve(dir, raw.weights.safetensors);
+  return raw.weights.key === undefined ? { file } : { file, key: raw.weights.key };
 }
 
 function preprocessingOf(raw: RawConfig): Partial<Preprocessing> {
@@ -102,7 +104,7 @@ function tooDeepAt(text: string): number | undefined {
 /**
  * Reads a config's text (saved or not). Returns the config when it can run, and every problem:
  * JSON syntax, schema, architecture (channel mismatches, collapsing sizes) and missing files.
- * Whether safetensors weights fit the architecture is checked when the model is built.
+ * Whether a weights file fits the architecture is checked when the model is built.
  */
 export function readModelConfig(text: string, file: string): { config?: ModelConfig; problems: ConfigProblem[] } {
   const deep = tooDeepAt(text);
@@ -190,17 +192,18 @@ export function lineOf(text: string, offset: number): number {
 }
 
 /**
- * Checks safetensors weights against a config's architecture without building the model, so a
- * mismatch becomes a diagnostic on the module whose key does not fit. Reads only the file's
- * header: the editor calls this in the extension host, which must not load a user's weights.
+ * Checks a weights file against a config's architecture without building the model, so a
+ * mismatch becomes a diagnostic on the module whose key does not fit. Reads only shapes (a
+ * safetensors header, a checkpoint's zip directory and pickle): the editor calls this in the
+ * extension host, which must not load a user's weights.
  */
 export async function weightsProblems(config: ModelConfig): Promise<ConfigProblem[]> {
   const model = config.model;
-  if (model.kind !== "architecture" || !("safetensors" in model.weights)) return [];
-  const file = model.weights.safetensors;
+  if (model.kind !== "architecture" || !("file" in model.weights)) return [];
+  const { file, key } = model.weights;
   try {
     const modules = planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width);
-    checkWeights(modules, floatEntries(await readSafetensorsHeader(file)));
+    checkWeights(modules, await readWeightsShapes(file, key));
     return [];
   } catch (e) {
     if (e instanceof WeightsMismatchError) {

@@ -5,13 +5,14 @@ import { onnx } from "onnx-proto";
 import { INPUT_NAME, onnxModel } from "./onnxBuild";
 import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { loadSafetensors } from "../formats/safetensors";
+import { loadWeightsFile } from "../formats/weightsFile";
 import { readRegularFile } from "../formats/files";
 import { checkWeights, DrawnWeights, parameterBytes, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 
 /** Where the weights of an architecture come from. */
-export type WeightsSource = { readonly seed: number } | { readonly safetensors: string };
+/** `file` is a .safetensors file or a torch.save checkpoint; `key` picks the state_dict inside a checkpoint dict. */
+export type WeightsSource = { readonly seed: number } | { readonly file: string; readonly key?: string };
 
 export type ModelSource =
   | { readonly kind: "builtin"; readonly weights: WeightsSource }
@@ -43,13 +44,13 @@ export interface PreparedModel extends InspectedOnnx {
 
 async function loadWeights(source: WeightsSource, modules: PlannedModule[], drawn: DrawnWeights): Promise<WeightMap> {
   if ("seed" in source) return drawn.draw(modules, source.seed);
-  const weights = await loadSafetensors(source.safetensors);
+  const weights = await loadWeightsFile(source.file, source.key);
   checkWeights(modules, weights);
   return weights;
 }
 
 function weightsLabel(source: WeightsSource): string {
-  return "seed" in source ? `seed ${source.seed}` : path.basename(source.safetensors);
+  return "seed" in source ? `seed ${source.seed}` : path.basename(source.file);
 }
 
 async function prepareArchitecture(

@@ -146,7 +146,7 @@ describe("hostile files through the inference process", () => {
   const client = new EngineClient(ENGINE_PROCESS, { provider: "cpu" });
   after(() => client.stop());
   const onnxAt = (file: string): AnalyzeRequest => ({ input: { image: SAMPLE_IMAGE }, model: { kind: "onnx", path: file } });
-  const weightsAt = (file: string): AnalyzeRequest => ({ input: { image: SAMPLE_IMAGE }, model: { kind: "builtin", weights: { safetensors: file } } });
+  const weightsAt = (file: string): AnalyzeRequest => ({ input: { image: SAMPLE_IMAGE }, model: { kind: "builtin", weights: { file } } });
 
   it("brings each refusal's code and message across the boundary, within bounds, and keeps serving", async () => {
     const { pid } = await client.call("status", {});
