@@ -1,31 +1,23 @@
 import type { Architecture, ModuleSpec } from "./architecture";
 
 // The reference notebook's `XAI(num_classes=2)`: a CIFAR-style VGG whose first conv has no padding.
-// `vgg` lists each block's convs as [in, out] and what follows each conv's ReLU.
-type After = "dropout3" | "dropout4" | "pool";
-
-const BLOCKS: ReadonlyArray<readonly [number, number, After]> = [
-  [3, 64, "dropout3"],
-  [64, 64, "pool"],
-  [64, 128, "dropout4"],
-  [128, 128, "pool"],
-  [128, 256, "dropout4"],
-  [256, 256, "dropout4"],
-  [256, 256, "pool"],
-  [256, 512, "dropout4"],
-  [512, 512, "dropout4"],
-  [512, 512, "pool"],
-  [512, 512, "dropout4"],
-  [512, 512, "dropout4"],
-  [512, 512, "pool"],
+// Each stage is [width, convs]; every conv is followed by BatchNorm and ReLU, then by dropout (0.3
+// after the very first, 0.4 after the others) or, at the end of a stage, by a 2x2 max pool.
+const STAGES: ReadonlyArray<readonly [width: number, convs: number]> = [
+  [64, 2],
+  [128, 2],
+  [256, 3],
+  [512, 3],
+  [512, 3],
 ];
 
 function features(): ModuleSpec[] {
-  return BLOCKS.flatMap(([inC, outC, after], i): ModuleSpec[] => [
-    { type: "conv2d", in: inC, out: outC, kernel: 3, padding: i === 0 ? 0 : 1, bias: false },
-    { type: "batchnorm2d", features: outC },
+  const convs = STAGES.flatMap(([width, count]) => Array.from({ length: count }, (_, i) => ({ width, last: i === count - 1 })));
+  return convs.flatMap(({ width, last }, i): ModuleSpec[] => [
+    { type: "conv2d", in: i === 0 ? 3 : convs[i - 1].width, out: width, kernel: 3, padding: i === 0 ? 0 : 1, bias: false },
+    { type: "batchnorm2d", features: width },
     { type: "relu" },
-    after === "pool" ? { type: "maxpool2d", kernel: 2, stride: 2 } : { type: "dropout", p: after === "dropout3" ? 0.3 : 0.4 },
+    last ? { type: "maxpool2d", kernel: 2, stride: 2 } : { type: "dropout", p: i === 0 ? 0.3 : 0.4 },
   ]);
 }
 
