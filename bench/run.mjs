@@ -81,7 +81,7 @@ function seed(size, weights) {
 const fmt = (v) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? "—" : `${(a / b).toFixed(2)}x`);
 
-const hasTorch = spawnSync(PYTHON, ["-c", "import torch, torchvision, cv2"]).status === 0;
+const hasTorch = spawnSync(PYTHON, ["-c", "import torch, torchvision, cv2, onnx"]).status === 0;
 const weights = join(tmp, "seed0.safetensors");
 execFileSync(process.execPath, [join(root, "dist", "cli.js"), "weights", "--seed", "0", "--out", weights], { stdio: "ignore" });
 
