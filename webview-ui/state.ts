@@ -3,7 +3,6 @@ import { type ColormapName, isColormapName } from "../src/shared/colormaps";
 import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
 import type { ChannelOrder, GridView } from "../src/shared/protocol";
 
-export { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES };
 /** The layer list's narrowest width in px; layout.ts hands it to the stylesheet. */
 export const MIN_LAYER_PANE = 180;
 

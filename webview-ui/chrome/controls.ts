@@ -3,7 +3,7 @@ import { COLORMAP_NAMES, type ColormapName, DIVERGING_COLORMAP } from "../../src
 import { NORMALIZE_MODES, type NormalizeMode } from "../../src/shared/normalize";
 import type { ChannelOrder, GridView } from "../../src/shared/protocol";
 import { el } from "../common/dom";
-import { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES } from "../state";
+import { CHANNEL_ORDERS, CLIP_PERCENTS, TILE_SIZES } from "../../src/shared/choices";
 
 export interface DisplaySettings {
   readonly view: GridView;
