@@ -42,6 +42,8 @@ export function decodePng(bytes: Uint8Array, name: string): RgbaImage {
   // With skipRescale, 16-bit samples arrive as a Uint16Array and palette images as 8-bit RGBA.
   const samples: ArrayLike<number> = png.data;
   const keepColour = transColor && !png.palette ? transColor : undefined;
+  // Most PNGs: 8-bit samples, nothing to narrow or restore.
+  if (depth === 8 && keepColour === undefined) return { width, height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   const toByte = depth === 16 ? (v: number) => v >> 8 : depth < 8 && !png.palette ? (v: number) => (v * 255) / ((1 << depth) - 1) : (v: number) => v;
   const rgba = new Uint8Array(width * height * 4);
   for (let p = 0; p < rgba.length; p += 4) {
