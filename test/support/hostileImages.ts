@@ -1,4 +1,5 @@
 import * as zlib from "zlib";
+import { concatBytes } from "./bytes";
 
 // Hostile images and arrays, built byte by byte so each test shows exactly what the file claims.
 
@@ -86,7 +87,7 @@ export function tiff(pages: readonly TiffPage[]): Uint8Array {
       append(new Uint8Array(bytes.buffer));
     }
   });
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Writes a directory's offset at `at`, which may be the header's first-directory field or a previous directory's link. */
@@ -101,15 +102,6 @@ function patchLink(parts: readonly Uint8Array[], at: number, value: number): voi
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 /** Codes packed least significant bit first, as GIF's LZW stream is, in sub-blocks of up to 255 bytes. */
 function lzwBlocks(codes: readonly number[], bits: number): number[] {
@@ -173,7 +165,7 @@ export function png(width: number, height: number, interlaced: boolean, idat: Ui
   new DataView(header.buffer).setUint32(0, width);
   new DataView(header.buffer).setUint32(4, height);
   header.set([8, 0, 0, 0, interlaced ? 1 : 0], 8);
-  return concat([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+  return concatBytes([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
 }
 
 /** A .npy header (format 1.0) for an array of the given dtype and shape; the data follows it. */

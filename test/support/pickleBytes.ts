@@ -1,4 +1,5 @@
 import { crc32 } from "zlib";
+import { concatBytes } from "./bytes";
 
 // Hand-assembled pickles and zips: a hostile checkpoint is easiest to state as the bytes a
 // payload would write, with no Python in the test run.
@@ -7,14 +8,7 @@ export type Piece = string | number[] | Uint8Array;
 
 /** Concatenates pieces: strings as Latin-1 (one byte a character, so opcodes read as their letters). */
 export function bytesOf(...pieces: Piece[]): Uint8Array {
-  const parts = pieces.map((p) => (typeof p === "string" ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : Uint8Array.from(p)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(pieces.map((p) => (typeof p === "string" ? Uint8Array.from(p, (c) => c.charCodeAt(0)) : Uint8Array.from(p))));
 }
 
 function u32(n: number): number[] {
