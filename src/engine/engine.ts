@@ -167,7 +167,7 @@ export class FeatureMapsEngine {
       return new Analysis(view, image, new HeldActivations(result), p, tensor);
     }
     const run = async (layer: string): Promise<Activation> => {
-      const result = await this.oneAtATime(() => runner.run(tensor, height, width, [layer]));
+      const result = await this.oneAtATime(() => runner.run(tensor, height, width, layer));
       const a = result.activations.get(layer);
       if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
       return a;

@@ -79,8 +79,8 @@ export class ModelRunner {
     return out;
   }
 
-  /** `only`: the layer ids to compute, and nothing past what they need; all when absent. */
-  async run(input: Float32Array, height: number, width: number, only?: readonly string[]): Promise<RunResult> {
+  /** `only`: the one layer to compute, from the graph cut down to it; every layer when absent. */
+  async run(input: Float32Array, height: number, width: number, only?: string): Promise<RunResult> {
     const { model } = this;
     const inputShape = [1, model.inputChannels, height, width];
     if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
@@ -88,14 +88,14 @@ export class ModelRunner {
     }
     // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
     model.plan?.(height, width);
-    const wanted = only && new Set(only);
-    const tensors = wanted && [...new Set(model.candidates.filter((c) => wanted.has(c.id)).map((c) => c.tensor))];
+    const tensor = only === undefined ? undefined : model.candidates.find((c) => c.id === only)?.tensor;
+    if (only !== undefined && tensor === undefined) throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${only}" in ${model.label}`);
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      const session = tensors?.length === 1 ? await this.slimSession(tensors[0]) : this.session;
+      const session = tensor === undefined ? this.session : await this.slimSession(tensor);
       const all: Record<string, ort.Tensor> = { ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) };
       const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
-      outputs = await (tensors ? session.run(feeds, tensors) : session.run(feeds));
+      outputs = await session.run(feeds);
     } catch (e) {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }
@@ -110,7 +110,7 @@ export class ModelRunner {
       layers.push(layerInfo(model, c, t.dims));
       bytes += data.byteLength;
     }
-    if (!wanted && !layers.some((l) => l.shape.length === 4)) {
+    if (only === undefined && !layers.some((l) => l.shape.length === 4)) {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
     }
     const final = outputs[model.outputs[0]];
