@@ -40,7 +40,8 @@ export function modelSetting(scope?: vscode.Uri): ModelSetting {
     throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, or leave it empty for the built-in XAI model`);
   }
   const weights = c.get<string>("weights", "").trim();
-  if (weights) return { source: { kind: "builtin", weights: { file: resolvePath(weights, scope) } } };
+  const key = c.get<string>("weightsKey", "").trim();
+  if (weights) return { source: { kind: "builtin", weights: { file: resolvePath(weights, scope), ...(key ? { key } : {}) } } };
   return { source: { kind: "builtin", weights: { seed: c.get<number>("seed", 0) } } };
 }
 
