@@ -75,10 +75,14 @@ export class App {
       openSettings: () => host.post({ type: "openSettings" }),
       hintAction: () => host.post({ type: "hintAction" }),
     });
-    this.layerList = new LayerList({
-      select: (layer) => this.selectLayer(layer),
-      filter: (filter) => this.save({ filter }),
-    });
+    this.layerList = new LayerList(
+      {
+        select: (layer) => this.selectLayer(layer),
+        filter: (filter) => this.save({ filter }),
+        collapsed: (collapsed) => this.save({ collapsed }),
+      },
+      this.state.collapsed,
+    );
     this.controls = new Controls((change) => this.changeDisplay(change));
     this.exportButtons = new ExportButtons(this.requests);
     this.readout = new HoverReadout(this.values);
