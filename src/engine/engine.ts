@@ -172,7 +172,9 @@ export class FeatureMapsEngine {
     }
     const { height, width } = size;
     const planned = await planLayers(runner, height, width);
-    const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
+    // A module and the container it ends are one tensor: counted once.
+    const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
+    const heldBytes = [...byTensor.values()].reduce((sum, b) => sum + b, tensor.byteLength);
     const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
     if (heldBytes <= this.budget) {
       const result = await this.oneAtATime(async () => {

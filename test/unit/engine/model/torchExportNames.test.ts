@@ -109,4 +109,20 @@ describe("layer ids of a PyTorch export of nested modules", () => {
     await assert.rejects(engine.layerId(MODEL, "/Flatten_output_0"), /2-D float32 tensor, not a feature map/);
     assert.equal(engine.counts.runs, runs, "a run happened");
   });
+
+  it("count a container's tensor once against the memory budget (it is its last module's)", async () => {
+    const bytes = (shape: readonly number[]): number => 4 * shape.reduce((a, b) => a * b, 1);
+    const unique = new Map(analysis.model.layers.map((l) => [l.tensor ?? l.id, bytes(l.shape)]));
+    const held = [...unique.values()].reduce((a, b) => a + b, bytes(fixture.input.shape));
+    const listed = analysis.model.layers.reduce((a, l) => a + bytes(l.shape), bytes(fixture.input.shape));
+    assert.ok(listed > held + 1024, "the fixture has containers sharing tensors");
+    const tight = new FeatureMapsEngine({ provider: "cpu", threads: 1, memoryBudgetMB: (held + 256) / 2 ** 20 });
+    try {
+      const [, , height, width] = fixture.input.shape;
+      const a = await tight.analyze({ input: { tensor: slice(fixture.input), height, width, label: "fixture input" }, model: MODEL });
+      assert.equal(a.model.keeps, "all");
+    } finally {
+      tight.dispose();
+    }
+  });
 });
