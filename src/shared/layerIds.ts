@@ -53,9 +53,9 @@ export function closeMatches(ids: readonly string[], wanted: string, count = 5):
     .map((s) => s.id);
 }
 
-/** What an unknown layer error says: the close matches first, then the layers there are. */
+/** What an unknown layer error says: the layers there are, then the close matches. */
 export function unknownLayerMessage(wanted: string, label: string, ids: readonly string[]): string {
   const close = closeMatches(ids, wanted);
   const shown = ids.length > 60 ? `${ids.slice(0, 60).join(", ")}, ...` : ids.join(", ");
-  return `no layer "${wanted}" in ${label}; ${close.length > 0 ? `did you mean ${close.join(", ")}? L` : "l"}ayers are: ${shown}`;
+  return `no layer "${wanted}" in ${label}; layers are: ${shown}${close.length > 0 ? `; did you mean ${close.join(", ")}?` : ""}`;
 }
