@@ -4,7 +4,7 @@ import type { LayerInfo, LayerKind } from "../../src/shared/protocol";
 import { codicon, el } from "../common/dom";
 import { formatShape } from "../common/format";
 import { isNarrow } from "../layout";
-import { ancestorsOf, isTree, type TreeRow, treeKey, treeRows, visibleRows } from "./layerTree";
+import { ancestorsOf, isTree, rowLabel, type TreeRow, treeKey, treeRows, visibleRows } from "./layerTree";
 
 export interface LayerListEvents {
   select(id: string): void;
@@ -150,7 +150,7 @@ export class LayerList {
       },
       ...(nested ? [twisty] : []),
       codicon(KIND_ICONS[layer.kind], `kind kind-${layer.kind}`),
-      el("span", { class: "layer-name", text: layer.name }),
+      el("span", { class: "layer-name", text: rowLabel(row) }),
       el("span", { class: "layer-op", text: layer.op }),
       el("span", { class: "layer-shape", text: formatShape(layer.shape) }),
     );
@@ -253,7 +253,7 @@ export class LayerList {
     const from = this.typed.length === 1 ? at + 1 : Math.max(0, at);
     for (let k = 0; k < n; k++) {
       const i = (from + k) % n;
-      if (this.visible[i].layer.name.toLowerCase().startsWith(this.typed)) return i;
+      if (rowLabel(this.visible[i]).toLowerCase().startsWith(this.typed)) return i;
     }
     return undefined;
   }

@@ -51,6 +51,22 @@ export function treeRows(layers: readonly LayerInfo[]): TreeRow[] {
   return rows;
 }
 
+/**
+ * What a tree row reads: its name as the export's scope segment, from its last non-numeric atom
+ * (`conv1` under `layer1.0`, `layer1.0` under `layer1`, `downsample.0`), or the op of a module's own
+ * op (`Add` for `layer1.0/Add`).
+ */
+export function rowLabel(row: TreeRow): string {
+  const { id, name } = row.layer;
+  const parent = row.parent;
+  if (parent === undefined || name !== id) return name;
+  if (id.startsWith(`${parent}/`)) return id.slice(parent.length + 1);
+  const atoms = id.split(".");
+  let i = atoms.length - 1;
+  while (i > 0 && /^\d+(#\d+)?$/.test(atoms[i])) i--;
+  return atoms.slice(i).join(".");
+}
+
 /** Whether the layers nest at all: a flat model's list stays a plain list. */
 export function isTree(rows: readonly TreeRow[]): boolean {
   return rows.some((r) => r.hasChildren);

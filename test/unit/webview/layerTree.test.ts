@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { LayerInfo } from "../../../src/shared/protocol";
 import { restoreState } from "../../../webview-ui/state";
-import { ancestorsOf, isTree, treeKey, treeRows, visibleRows } from "../../../webview-ui/layers/layerTree";
+import { ancestorsOf, isTree, rowLabel, treeKey, treeRows, visibleRows } from "../../../webview-ui/layers/layerTree";
 
 const layer = (id: string, parent?: string): LayerInfo => ({ id, name: id, op: "Conv", kind: "conv", shape: [1, 2, 3, 3], ...(parent ? { parent } : {}) });
 
@@ -30,6 +30,13 @@ describe("the layer list's module tree", () => {
     assert.ok(isTree(rows));
     assert.deepEqual(shown(rows), ["conv1", "layer1", "  layer1.0", "    layer1.0.conv1", "    layer1.0.relu#1", "    layer1.0/Add", "    layer1.0.relu", "  layer1.1", "    layer1.1.conv1", "/Mul_output_0", "fc"]);
     assert.deepEqual(ancestorsOf(rows, "layer1.0.conv1"), ["layer1.0", "layer1"]);
+    // Rows read as in the Explorer: the name inside the module above.
+    assert.deepEqual(rows.map(rowLabel), ["conv1", "layer1", "layer1.0", "conv1", "relu#1", "Add", "relu", "layer1.1", "conv1", "/Mul_output_0", "fc"]);
+  });
+
+  it("labels numbered modules from their last named atom", () => {
+    const rows = treeRows([layer("a.0.downsample.0", "a.0.downsample"), layer("a.0.downsample", "a.0"), layer("a.0.mix.0#1", "a.0"), layer("a.0", "a"), layer("a")]);
+    assert.deepEqual(rows.map(rowLabel), ["a", "a.0", "downsample", "downsample.0", "mix.0#1"]);
   });
 
   it("keeps a flat model a flat list in its own order", () => {
