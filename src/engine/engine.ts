@@ -10,10 +10,12 @@ import { readImage, type RgbaImage } from "./image/decode";
 import { displayCopy, picture, planesPicture } from "./image/pictures";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./image/preprocess";
 import { type ModelSource, prepareModel } from "./model/models";
+import { withParents } from "./model/moduleTree";
+import { findLayer, unknownLayerMessage } from "../shared/layerIds";
 import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
-import { ModelRunner } from "./run/inference";
+import { ModelRunner, showsAsLayer } from "./run/inference";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
@@ -111,6 +113,22 @@ export class FeatureMapsEngine {
     return { key, runner };
   }
 
+  /**
+   * The id of the layer a user names by id or ONNX tensor name, from the model alone: an unknown
+   * id, or a tensor that is no feature map, is refused before anything runs.
+   */
+  async layerId(source: ModelSource, wanted: string): Promise<string> {
+    const runner = await this.open(source);
+    const { model } = runner;
+    const found = findLayer(model.candidates, wanted);
+    if (!found) throw new FeatureMapsError("LAYER_UNKNOWN", unknownLayerMessage(wanted, model.label, model.candidates.map((c) => c.id)));
+    const declared = runner.declared().get(found.id);
+    if (declared && !showsAsLayer(model, found.tensor, declared.type, declared.shape.length)) {
+      throw new FeatureMapsError("LAYER_UNKNOWN", `${found.id} in ${model.label} is a ${declared.shape.length}-D ${declared.type} tensor, not a feature map or an output`);
+    }
+    return found.id;
+  }
+
   /** `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it. */
   async analyze(request: AnalyzeRequest, signal?: AbortSignal): Promise<Analysis> {
     const { key: modelKey, runner } = await this.opened(request.model, signal);
@@ -154,7 +172,9 @@ export class FeatureMapsEngine {
     }
     const { height, width } = size;
     const planned = await planLayers(runner, height, width);
-    const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
+    // A module and the container it ends are one tensor: counted once.
+    const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
+    const heldBytes = [...byTensor.values()].reduce((sum, b) => sum + b, tensor.byteLength);
     const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
     if (heldBytes <= this.budget) {
       const result = await this.oneAtATime(async () => {
@@ -163,7 +183,7 @@ export class FeatureMapsEngine {
         await safePoint(signal);
         return runner.run(tensor, height, width);
       });
-      const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: result.layers };
+      const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: withParents(result.layers, model.candidates) };
       return new Analysis(view, image, new HeldActivations(result), p, tensor);
     }
     const run = async (layer: string): Promise<Activation> => {
@@ -173,7 +193,7 @@ export class FeatureMapsEngine {
       return a;
     };
     const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0]);
-    const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: planned.map((l) => l.info) };
+    const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: withParents(planned.map((l) => l.info), model.candidates) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
   }

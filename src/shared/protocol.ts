@@ -26,6 +26,11 @@ export interface LayerInfo {
   readonly shape: readonly number[];
   /** The ONNX tensor holding it, when that differs from the id (foreign and exported models). */
   readonly tensor?: string;
+  /**
+   * The id of the module layer it sits in (`layer1.0` for `layer1.0.conv1`), for the module tree
+   * of an exported PyTorch model; absent at the top and in flat models.
+   */
+  readonly parent?: string;
 }
 
 export interface ProviderReport {
