@@ -11,8 +11,8 @@ CLI (`node scripts/test-unit.mjs` or `tsc -p test` writes out/src/cli/main.js):
 For each NAME: our CLI writes its seed-0 state_dict (`weights --arch NAME --seed 0`); torchvision's
 model loads it with strict=True (only num_batches_tracked, which eval() never reads, is added);
 a fixed input runs through forward hooks on every named module, containers included; each call's
-output is summarised: shape, min, max, mean, std, eight values at spread-out flat positions and
-the means of four spread-out channels. A module called more than once (ResNet's `relu`) has its
+output is summarised: shape, min, max, mean, std, five values at spread-out flat positions and
+the means of three spread-out channels. A module called more than once (ResNet's `relu`) has its
 k-th call recorded as `name#k`. test/reference/README.md describes the files.
 """
 
@@ -46,16 +46,21 @@ SIZES = {
     "mobilenet_v2": 64, "mobilenet_v3_small": 64, "mobilenet_v3_large": 64,
     "densenet121": 64, "efficientnet_b0": 64,
 }
-SAMPLES = 8
-CHANNELS = 4
+# Input amplitude: the fixed input's [-2, 2] times this. MobileNets get 32 so that their first
+# ReLU6 clips at 6 and Hardswish sees both of its flat ends; elsewhere 1.
+AMPLITUDE = {"mobilenet_v2": 32, "mobilenet_v3_small": 32, "mobilenet_v3_large": 32}
+SAMPLES = 5
+CHANNELS = 3
 
 
-def fixed_input(size):
-    """x[i] = frac((i + 1) * 2654435761 / 2^32) * 4 - 2 over the flat [1, 3, size, size] tensor:
-    exact in integers and doubles, so the test makes the same float32 values without a file."""
+def fixed_input(size, amplitude):
+    """x[i] = (frac((i + 1) * 2654435761 / 2^32) * 4 - 2) * amplitude over the flat [1, 3, size,
+    size] tensor: exact in integers and doubles (the amplitude is a power of two), so the test
+    makes the same float32 values without a file."""
     n = 3 * size * size
     u = ((np.arange(n, dtype=np.uint64) + 1) * np.uint64(2654435761)) % np.uint64(2**32)
-    return torch.from_numpy((u.astype(np.float64) / 2**32 * 4 - 2).astype(np.float32).reshape(1, 3, size, size))
+    x = (u.astype(np.float64) / 2**32 * 4 - 2) * amplitude
+    return torch.from_numpy(x.astype(np.float32).reshape(1, 3, size, size))
 
 
 def g8(v):
@@ -125,7 +130,8 @@ def write(name, cli):
         subprocess.run(["node", cli, "weights", "--arch", name, "--seed", "0", "--out", weights], check=True)
         digest = sha256(weights)
         model = load(name, weights)
-    x = fixed_input(size)
+    amplitude = AMPLITUDE.get(name, 1)
+    x = fixed_input(size, amplitude)
     calls, out = run(model, x)
     layers, not_called = [], []
     modules = dict(model.named_modules())
@@ -144,7 +150,8 @@ def write(name, cli):
         "weights": {"cli": f"weights --arch {name} --seed 0", "sha256": digest},
         "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "numpy": np.__version__},
         "generator": "scripts/make_torchvision_references.py",
-        "input": {"size": size, "formula": "flat i: frac((i + 1) * 2654435761 / 2^32) * 4 - 2",
+        "input": {"size": size, "amplitude": amplitude,
+                  "formula": "flat i: (frac((i + 1) * 2654435761 / 2^32) * 4 - 2) * amplitude",
                   **{k: summary(x)[k] for k in ("mean", "std", "samples")}},
         "output": list(out.shape),
         "notCalled": not_called,
