@@ -5,12 +5,12 @@ import { onnx } from "onnx-proto";
 import { onnxModel } from "./onnxBuild";
 import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
-import { loadWeightsFile, readWeightsShapes } from "../formats/weightsFile";
+import { loadWeightsFile } from "../formats/weightsFile";
 import { readRegularFile } from "../formats/files";
-import { checkWeights, DrawnWeights, initialWeights, parameterBytes, type Tensor, type WeightMap, WeightsMismatchError } from "./weights";
+import { checkWeights, DrawnWeights, initialWeights, parameterBytes, type Tensor, type WeightMap } from "./weights";
 import { XAI_INPUT_SIZE, xaiArchitecture } from "./xaiArchitecture";
 import type { TorchvisionArch } from "../../shared/choices";
-import { IMAGENET_CLASSES, TORCHVISION_MODELS, TORCHVISION_PREPROCESSING } from "./torchvision/registry";
+import { IMAGENET_CLASSES, TORCHVISION_PREPROCESSING, torchvisionGraph } from "./torchvision/registry";
 import imagenetClasses from "./torchvision/imagenetClasses.json";
 
 /** Where the weights of an architecture come from. */
@@ -71,25 +71,13 @@ function architectureBuildable(architecture: Architecture): Buildable {
   return { plan: (h, w) => planArchitecture(architecture, h, w), inputChannels: architecture.inputChannels };
 }
 
-/** num_classes as torchvision's constructor took it: the classifier's rows in the weights file, else 1000. */
-async function torchvisionClasses(name: TorchvisionArch, source: WeightsSource): Promise<number> {
-  if ("seed" in source) return IMAGENET_CLASSES;
-  const key = TORCHVISION_MODELS[name].classifier;
-  const shape = (await readWeightsShapes(source.file, source.key)).get(key)?.shape;
-  if (!shape || shape.length === 0) {
-    throw new WeightsMismatchError(`${path.basename(source.file)}: no ${key}, the classifier weight a torchvision ${name} state_dict has`, [key]);
-  }
-  return shape[0];
-}
-
 async function torchvisionBuildable(name: TorchvisionArch, source: WeightsSource): Promise<Buildable> {
-  const numClasses = await torchvisionClasses(name, source);
-  const graph = TORCHVISION_MODELS[name].build(numClasses);
+  const graph = await torchvisionGraph(name, source);
   return {
     plan: (h, w) => planGraph(graph, h, w),
     inputChannels: graph.inputChannels,
     drawnStatistics: graph.drawnStatistics,
-    classNames: numClasses === IMAGENET_CLASSES ? imagenetClasses : undefined,
+    classNames: graph.classes === IMAGENET_CLASSES ? imagenetClasses : undefined,
   };
 }
 

@@ -1,6 +1,10 @@
+import * as path from "path";
 import type { ModuleGraph } from "../architecture";
 import type { TorchvisionArch } from "../../../shared/choices";
 import type { Preprocessing } from "../../image/preprocess";
+import { readWeightsShapes } from "../../formats/weightsFile";
+import type { WeightsSource } from "../models";
+import { WeightsMismatchError } from "../weights";
 import { resnet101, resnet18, resnet34, resnet50 } from "./resnet";
 import { vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn } from "./vgg";
 import { alexnet } from "./alexnet";
@@ -50,3 +54,21 @@ export const TORCHVISION_PREPROCESSING: Preprocessing = {
 };
 
 export const IMAGENET_CLASSES = 1000;
+
+/**
+ * The model as torchvision's constructor builds it: num_classes is the classifier's rows in the
+ * weights file (only its header is read), or 1000 with a seed.
+ */
+export async function torchvisionGraph(name: TorchvisionArch, source: WeightsSource): Promise<ModuleGraph & { readonly classes: number }> {
+  const model = TORCHVISION_MODELS[name];
+  let classes = IMAGENET_CLASSES;
+  if ("file" in source) {
+    const shape = (await readWeightsShapes(source.file, source.key)).get(model.classifier)?.shape;
+    if (!shape || shape.length < 2 || !(shape[0] > 0)) {
+      const found = shape ? `is [${shape.join(", ")}]` : "is missing";
+      throw new WeightsMismatchError(`${path.basename(source.file)}: ${model.classifier}, the classifier weight of a torchvision ${name} state_dict, ${found}`, [model.classifier]);
+    }
+    classes = shape[0];
+  }
+  return { ...model.build(classes), classes };
+}
