@@ -113,9 +113,16 @@ function emit(module: PlannedModule): Emitted {
     }
     case "adaptive_avgpool2d": {
       if (spec.output === 1) return { nodes: [node("GlobalAveragePool", [input])] };
-      const kh = module.inputShape[2] / spec.output;
-      const kw = module.inputShape[3] / spec.output;
-      return { nodes: [node("AveragePool", [input], [attribute("kernel_shape", [kh, kw]), attribute("strides", [kh, kw])])] };
+      // The graph runs at any size, so no kernel can be fixed: split the last axis into `output`
+      // windows and average each, for width then height ([N, C, H, W] -> [N, C, H, o] ->
+      // [N, C, o, H] -> [N, C, o, o]). The planner has checked the size is a multiple of it.
+      const split = `${id}.windows`;
+      const step = (from: string, k: number, last: boolean): onnx.INodeProto[] => [
+        node("Reshape", [from, split], [], `${id}.split${k}`),
+        node("ReduceMean", [`${id}.split${k}`], [attribute("axes", [4]), attribute("keepdims", 0)], `${id}.mean${k}`),
+        node("Transpose", [`${id}.mean${k}`], [attribute("perm", [0, 1, 3, 2])], last ? id : `${id}.turn${k}`),
+      ];
+      return { nodes: [...step(input, 0, false), ...step(`${id}.turn0`, 1, true)], constants: [int64Initializer(split, [0, 0, 0, spec.output, -1])] };
     }
     case "flatten":
       return { nodes: [node("Flatten", [input], [attribute("axis", 1)])] };

@@ -96,4 +96,22 @@ describe("leaf modules torchvision needs, in a step architecture", () => {
       engine.dispose();
     }
   });
+
+  it("average adaptively at any input size, not only the size the model was built at", async () => {
+    const arch: Architecture = { inputChannels: 1, steps: [{ group: "f", modules: [{ type: "adaptive_avgpool2d", output: 2 }] }] };
+    const engine = new FeatureMapsEngine({ provider: "cpu" });
+    try {
+      // Built for 4x4 (2x2 windows), run at 6x4: windows of 3 rows by 2 columns.
+      const input = Float32Array.from({ length: 24 }, (_, i) => i * i);
+      const preprocessing = { height: 4, width: 4, channelOrder: "rgb", scale: 1 } as const;
+      const analysis = await engine.analyze({ input: { tensor: input, height: 6, width: 4, label: "squares" }, model: { kind: "architecture", label: "pool", architecture: arch, weights: { seed: 0 }, preprocessing } });
+      const window = (r: number, c: number): number => [0, 1, 2].flatMap((dr) => [0, 1].map((dc) => input[(3 * r + dr) * 4 + 2 * c + dc])).reduce((a, b) => a + b) / 6;
+      const pooled = await analysis.activation("f.0");
+      assert.deepEqual([...pooled.shape], [1, 1, 2, 2]);
+      const expected = [window(0, 0), window(0, 1), window(1, 0), window(1, 1)];
+      pooled.data.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-6 * expected[i], `window ${i}: ${v}, expected ${expected[i]}`));
+    } finally {
+      engine.dispose();
+    }
+  });
 });
