@@ -3,7 +3,8 @@ import { promises as fs, readFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { planGraph } from "../../../../src/engine/model/architecture";
+import { planGraph, pytorchOpName } from "../../../../src/engine/model/architecture";
+import { layerKind } from "../../../../src/engine/model/layerKinds";
 import { readModelConfig, weightsProblems } from "../../../../src/engine/model/config";
 import { prepareModel, seededStateDict } from "../../../../src/engine/model/models";
 import { TORCHVISION_MODELS } from "../../../../src/engine/model/torchvision/registry";
@@ -51,6 +52,19 @@ describe("torchvision models by name", () => {
     const block = ids.slice(ids.indexOf("layer1.0.conv1"), ids.indexOf("layer1.0") + 1);
     assert.deepEqual(block, ["layer1.0.conv1", "layer1.0.bn1", "layer1.0.relu", "layer1.0.conv2", "layer1.0.bn2", "layer1.0.add", "layer1.0.relu#2", "layer1.0"]);
     assert.ok(ids.includes("layer1") && ids.includes("layer2.0.downsample.1") && ids.includes("layer2.0.downsample"));
+  });
+
+  it("give every leaf module a layer kind: conv, activation, pool, norm, dropout or linear", () => {
+    const kinds = new Set<string>();
+    for (const name of TORCHVISION_ARCHS) {
+      for (const { spec } of TORCHVISION_MODELS[name].build(1000).nodes) {
+        if (["container", "add", "mul", "concat", "flatten"].includes(spec.type)) continue;
+        const op = pytorchOpName(spec);
+        assert.notEqual(layerKind(op), "other", `${name}: ${op}`);
+        kinds.add(layerKind(op));
+      }
+    }
+    assert.deepEqual([...kinds].sort(), ["activation", "conv", "dropout", "linear", "norm", "pool"]);
   });
 
   it("take num_classes from the checkpoint's classifier and name no classes then", async () => {
