@@ -13,7 +13,8 @@ model loads it with strict=True (only num_batches_tracked, which eval() never re
 a fixed input runs through forward hooks on every named module, containers included; each call's
 output is summarised: shape, min, max, mean, std, five values at spread-out flat positions and
 the means of three spread-out channels. A module called more than once (ResNet's `relu`) has its
-k-th call recorded as `name#k`. test/reference/README.md describes the files.
+last call recorded as `name` (what a hook that overwrites keeps) and each earlier k-th call as
+`name#k`. test/reference/README.md describes the files.
 """
 
 import argparse
@@ -142,7 +143,7 @@ def write(name, cli):
             not_called.append(module_name)
             continue
         for k, t in enumerate(calls[module_name]):
-            layer_id = module_name if k == 0 else f"{module_name}#{k + 1}"
+            layer_id = module_name if k == len(calls[module_name]) - 1 else f"{module_name}#{k + 1}"
             layers.append({"id": layer_id, "op": type(module).__name__, **summary(t)})
     doc = {
         "what": f"torchvision {name} on our seed-0 weights, every module's output; see test/reference/README.md",

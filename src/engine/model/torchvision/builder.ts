@@ -2,7 +2,8 @@ import { type GraphNode, INPUT_NAME, type ModuleGraph, type ModuleSpec } from ".
 
 // Writes a torchvision model's graph the way its `forward` runs: each call appends a node named
 // by the module's qualified name. A module called more than once (ResNet's block reuses its
-// `relu`) names its later calls `relu#2`, `relu#3`; functional steps (`x + identity`,
+// `relu`) is named by its last call, what a forward hook that overwrites keeps, and its earlier
+// calls are `relu#1`, `relu#2`, as in PyTorch exports (docs/FIDELITY.md); functional steps (`x + identity`,
 // `torch.cat`) are named after the module whose forward makes them (`layer1.0.add`). A container
 // ends with an Identity node under its own name, so `layer1.0` is the block's output.
 
@@ -14,11 +15,11 @@ export class GraphBuilder {
   /** The output the next node reads unless told otherwise. */
   last = INPUT_NAME;
 
-  /** Appends a node; returns its output's name (`id`, or `id#k` on the k-th call). */
+  /** Appends a node; returns its output's name (`id#k` on the k-th call until graph() names the last `id`). */
   add(id: string, spec: ModuleSpec, inputs: readonly string[] = [this.last]): string {
     const count = (this.calls.get(id) ?? 0) + 1;
     this.calls.set(id, count);
-    const name = count === 1 ? id : `${id}#${count}`;
+    const name = `${id}#${count}`;
     this.nodes.push({ id: name, spec, inputs });
     this.last = name;
     return name;
@@ -38,7 +39,14 @@ export class GraphBuilder {
   }
 
   graph(): ModuleGraph {
-    return { inputChannels: 3, nodes: this.nodes, drawnStatistics: true };
+    const name = (output: string): string => {
+      const at = output.lastIndexOf("#");
+      if (at < 0) return output;
+      const id = output.slice(0, at);
+      return Number(output.slice(at + 1)) === this.calls.get(id) ? id : output;
+    };
+    const nodes = this.nodes.map((n) => ({ ...n, id: name(n.id), ...(n.inputs ? { inputs: n.inputs.map(name) } : {}) }));
+    return { inputChannels: 3, nodes, drawnStatistics: true };
   }
 }
 
