@@ -4,6 +4,7 @@ import { type Architecture, INPUT_NAME, type PlannedModule, planArchitecture, pl
 import { onnx } from "onnx-proto";
 import { onnxModel } from "./onnxBuild";
 import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
+import { ancestorsByName } from "./moduleTree";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
 import { loadWeightsFile } from "../formats/weightsFile";
 import { readRegularFile } from "../formats/files";
@@ -99,6 +100,7 @@ async function prepareArchitecture(
   const weights = await loadWeights(weightsSource, modules, drawn, model.drawnStatistics ?? false);
   const built = onnxModel(modules, weights, inputChannels);
   const bytes = onnx.ModelProto.encode(built.model).finish();
+  const ancestors = ancestorsByName(modules.map((m) => m.id));
   return {
     label: `${label} (${weightsLabel(weightsSource)})`,
     bytes,
@@ -108,7 +110,7 @@ async function prepareArchitecture(
     inputChannels,
     defaults,
     classNames: model.classNames,
-    candidates: modules.map((m) => ({ tensor: m.id, id: m.id, name: m.id, op: pytorchOpName(m.spec) })),
+    candidates: modules.map((m) => ({ tensor: m.id, id: m.id, name: m.id, op: pytorchOpName(m.spec), ancestors: ancestors.get(m.id) ?? [] })),
     outputs: [modules[modules.length - 1].id],
     plan,
   };
