@@ -1,0 +1,57 @@
+import * as assert from "assert";
+import { promises as fs } from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import { seededStateDict } from "../../src/engine/model/models";
+import { pthBytes } from "../support/pthWriter";
+import { api, painted, until, workspaceFile } from "./support";
+
+// resnet18 with weights saved as a torch.save .pth, named by a model config: the panel and the
+// side view run it, paint layer4, and send its module tree.
+describe("a torchvision model from a .pth in a model config", () => {
+  const cat = workspaceFile("chelsea.png");
+  const stamp = Date.now();
+  const pth = workspaceFile(`resnet18-${stamp}.pth`);
+  const config = workspaceFile(`resnet18-${stamp}.featuremaps.json`);
+
+  before(async () => {
+    await fs.writeFile(pth.fsPath, pthBytes(await seededStateDict({ kind: "torchvision", name: "resnet18", weights: { seed: 0 } })));
+    const body = { model: { architecture: { torchvision: "resnet18" } }, weights: { safetensors: path.basename(pth.fsPath) }, images: ["chelsea.png"], layers: ["layer4"] };
+    await fs.writeFile(config.fsPath, JSON.stringify(body, null, 2));
+  });
+  after(async () => {
+    await vscode.workspace.getConfiguration("featureMaps").update("model", undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    await fs.rm(pth.fsPath, { force: true });
+    await fs.rm(config.fsPath, { force: true });
+  });
+
+  it("the panel paints layer4 (512x7x7) and sends the module tree: layer4 > layer4.1 > layer4.1.conv2", async () => {
+    const fm = await api();
+    await vscode.workspace.getConfiguration("featureMaps").update("model", config.fsPath, vscode.ConfigurationTarget.Workspace);
+    const controller = fm.visualize(cat);
+    const loaded = await until("resnet18's result", controller.onLoaded, (r) => !(r instanceof Error) && r.model.layers.some((l) => l.id === "layer4"));
+    assert.ok(!(loaded instanceof Error));
+    const model = loaded.model;
+    assert.match(model.label, /resnet18/);
+    const layer = (id: string) => model.layers.find((l) => l.id === id);
+    assert.deepStrictEqual(layer("layer4")?.shape, [1, 512, 7, 7]);
+    assert.strictEqual(layer("layer4.1")?.parent, "layer4");
+    assert.strictEqual(layer("layer4.1.conv2")?.parent, "layer4.1");
+    controller.selectLayer("layer4", "notebook");
+    const paint = await painted(controller, "layer4", "notebook");
+    assert.strictEqual(paint.tiles, 16);
+  });
+
+  it("the side view of the config runs the same model and shows layer4 first", async () => {
+    const fm = await api();
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config));
+    await vscode.commands.executeCommand("featureMaps.sideView.focus");
+    for (let i = 0; i < 100 && !fm.sideView(); i++) await new Promise((r) => setTimeout(r, 100));
+    const view = fm.sideView();
+    assert.ok(view, "the side view resolved");
+    const ours = (): boolean => view.analysis?.model.kind === "torchvision";
+    if (!ours()) await until("the config's result", view.onLoaded, ours);
+    await painted(view, "layer4");
+  });
+});
