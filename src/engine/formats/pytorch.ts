@@ -192,10 +192,33 @@ export async function readCheckpointEntries(file: string, key?: string): Promise
   });
 }
 
+/** Whether `t` lies in its storage in C order without gaps (a dimension of size 1 may have any stride). */
+function contiguous(t: TensorRef): boolean {
+  let expected = 1;
+  for (let d = t.shape.length - 1; d >= 0; d--) {
+    if (t.shape[d] !== 1 && t.stride[d] !== expected) return false;
+    expected *= t.shape[d];
+  }
+  return true;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** `t`'s elements in C order, following its strides through the storage. */
 function copyOut(t: TensorRef, dtype: FloatDtype, storage: Uint8Array): Float32Array {
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  // What torch.save writes for a state_dict: float32 parameters in order. torch.save aligns each
+  // storage to 64 bytes, so the tensor is a view of the bytes read, not a copy; the weights are
+  // read-only from here on.
+  if (dtype === "F32" && LITTLE_ENDIAN && contiguous(t)) {
+    const start = storage.byteOffset + t.offset * 4;
+    if (start % 4 === 0) return new Float32Array(storage.buffer, start, count);
+    const out = new Float32Array(count);
+    new Uint8Array(out.buffer).set(storage.subarray(t.offset * 4, (t.offset + count) * 4));
+    return out;
+  }
   const view = dataView(storage);
-  const out = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+  const out = new Float32Array(count);
   const index = t.shape.map(() => 0);
   let at = t.offset;
   for (let i = 0; i < out.length; i++) {
