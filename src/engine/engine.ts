@@ -2,7 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { DEFAULTS } from "../shared/choices";
 import { checkpoint, FeatureMapsError } from "../shared/errors";
-import type { ImageView, ModelView, ProviderChoice } from "../shared/protocol";
+import type { ImageView, LayerInfo, ModelView, ProviderChoice } from "../shared/protocol";
 import { Analysis } from "./analysis/analysis";
 import { ComputedActivations, HeldActivations } from "./analysis/sources";
 import type { Activation } from "./analysis/stats";
@@ -122,6 +122,15 @@ export class FeatureMapsEngine {
     return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
   }
 
+  /**
+   * The layers of a model at an input size, without a run wherever their shapes can be worked
+   * out (always for architectures; for ONNX models from their ops, else one small probe run).
+   */
+  async plan(source: ModelSource, height: number, width: number): Promise<{ readonly runner: ModelRunner; readonly layers: readonly LayerInfo[] }> {
+    const runner = await this.open(source);
+    return { runner, layers: (await planLayers(runner, height, width)).map((l) => l.info) };
+  }
+
   /** What the engine has done, for the inference process's status. */
   get counts(): { readonly runs: number; readonly analyses: number } {
     return { runs: this.runs, analyses: this.analyses.size };
@@ -155,7 +164,8 @@ export class FeatureMapsEngine {
     const { height, width } = size;
     const planned = await planLayers(runner, height, width);
     const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
-    const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
+    const inputShape = model.nhwc ? [1, height, width, model.inputChannels] : [1, model.inputChannels, height, width];
+    const base = { label: model.label, dtype: model.dtype ?? "float32", inputShape, provider: runner.provider };
     if (heldBytes <= this.budget) {
       const result = await this.oneAtATime(async () => {
         // Older analyses make room first, so the new one does not add to them.
