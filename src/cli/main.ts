@@ -99,8 +99,10 @@ async function layers(values: Values, rest: string[]): Promise<void> {
   const model = modelSource(values, positionalModel(rest), config);
   const runner = await engine.open(model);
   const { height, width } = await layersSize(values, runner.model.defaults, config);
-  const { layers: list } = await engine.plan(model, height, width);
-  const lines = list.map(({ id, name, op, tensor, dtype, layout, shape }) => JSON.stringify({ id, name, op, tensor: tensor ?? id, ...(dtype ? { dtype } : {}), ...(layout ? { layout } : {}), shape }));
+  const { layers: list, estimated } = await engine.plan(model, height, width);
+  const lines = list.map(({ id, name, op, tensor, dtype, layout, shape }) =>
+    JSON.stringify({ id, name, op, tensor: tensor ?? id, ...(dtype ? { dtype } : {}), ...(layout ? { layout } : {}), shape, ...(estimated.includes(id) ? { estimated: true } : {}) }),
+  );
   process.stdout.write(`[\n${lines.join(",\n")}\n]\n`);
   const m = runner.model;
   process.stderr.write(`${m.label}: ${dtypeLabel(m.dtype ?? "float32")}, input [${(m.nhwc ? [1, height, width, m.inputChannels] : [1, m.inputChannels, height, width]).join(", ")}]${m.nhwc ? " (NHWC)" : ""}, ${list.length} layers\n`);

@@ -124,11 +124,18 @@ export class FeatureMapsEngine {
 
   /**
    * The layers of a model at an input size, without a run wherever their shapes can be worked
-   * out (always for architectures; for ONNX models from their ops, else one small probe run).
+   * out (always for architectures; for ONNX models from their ops or onnxruntime's inference).
+   * Where they cannot, one run at that size gives them, unless the layers are over the memory
+   * budget: then those shapes are scaled from a small probe run, and `estimated` names them.
    */
-  async plan(source: ModelSource, height: number, width: number): Promise<{ readonly runner: ModelRunner; readonly layers: readonly LayerInfo[] }> {
+  async plan(source: ModelSource, height: number, width: number): Promise<{ readonly runner: ModelRunner; readonly layers: readonly LayerInfo[]; readonly estimated: readonly string[] }> {
     const runner = await this.open(source);
-    return { runner, layers: (await planLayers(runner, height, width)).map((l) => l.info) };
+    const planned = await planLayers(runner, height, width);
+    const estimated = planned.filter((l) => l.estimated).map((l) => l.info.id);
+    if (estimated.length === 0) return { runner, layers: planned.map((l) => l.info), estimated };
+    const tensor = new Float32Array(runner.model.inputChannels * height * width);
+    const analysis = await this.analyze({ input: { tensor, height, width, label: "a blank input" }, model: source, preprocessing: { height, width } });
+    return { runner, layers: analysis.model.layers, estimated: analysis.model.keeps === "all" ? [] : estimated };
   }
 
   /** What the engine has done, for the inference process's status. */

@@ -15,7 +15,7 @@ export interface ForeignModel {
   readonly channels: number;
   readonly fixedSize?: { readonly height: number; readonly width: number };
   readonly dtype: ModelDtype;
-  /** Output tensors of the nodes whose first output is a feature map. */
+  /** Output tensors of the nodes whose first output is a feature map, in topological order. */
   readonly activations: ReadonlySet<string>;
   /** The element type of each activation, by name. */
   readonly dtypes: ReadonlyMap<string, string>;

@@ -168,6 +168,9 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
         ...(foreign.nhwc.has(tensor) ? { nhwc: true } : {}),
       };
     });
+  // In the order they are computed, whatever the file's order.
+  const order = new Map([...foreign.activations].map((t, i) => [t, i]));
+  candidates.sort((a, b) => (order.get(a.tensor) ?? 0) - (order.get(b.tensor) ?? 0));
   // Only the maps chosen are made graph outputs: onnxruntime keeps every graph output of a run.
   const exposed = new Set(outputs);
   graph.output = [...(graph.output ?? []), ...candidates.filter((c) => c.fetch !== undefined || !exposed.has(c.tensor)).map((c) => onnx.ValueInfoProto.create({ name: c.fetch ?? c.tensor }))];

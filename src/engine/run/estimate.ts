@@ -6,6 +6,8 @@ import { checkInputSize } from "./inputSize";
 export interface PlannedLayer {
   readonly info: LayerInfo;
   readonly bytes: number;
+  /** Its shape is scaled from a probe run at another size, not worked out: close, not exact. */
+  readonly estimated?: boolean;
 }
 
 /** Spatial side of the probe run that learns how a model's layers follow its input size. */
@@ -56,7 +58,7 @@ export async function planLayers(runner: ModelRunner, height: number, width: num
       const [side, size] = i === hAxis ? [probe?.side.height, height] : i === wAxis ? [probe?.side.width, width] : [undefined, 1];
       return stored && side ? Math.max(1, Math.round((stored[i] * size) / side)) : (stored?.[i] ?? size);
     });
-    return [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape) }];
+    return [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape), ...(d.shape.every((x) => x !== null) ? {} : { estimated: true }) }];
   });
 }
 
