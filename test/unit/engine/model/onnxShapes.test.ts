@@ -5,7 +5,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import * as ort from "onnxruntime-node";
 import { FeatureMapsEngine } from "../../../../src/engine/engine";
-import { FeatureMapsError } from "../../../../src/shared/errors";
+import type { FeatureMapsError } from "../../../../src/shared/errors";
 import { planArchitecture } from "../../../../src/engine/model/architecture";
 import { prepareModel } from "../../../../src/engine/model/models";
 import { initialWeights } from "../../../../src/engine/model/weights";
