@@ -35,6 +35,8 @@ function opsModel(): { bytes: Uint8Array; tensors: string[] } {
     node("Conv", ["c1", "w2"], ["c2"], { dilations: [2, 2], pads: [2, 1, 2, 1] }),
     node("MaxPool", ["c2"], ["p1"], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }),
     node("AveragePool", ["c1"], ["p2"], { kernel_shape: [2, 2], strides: [2, 2] }),
+    // A last window that would start in the padding is dropped (odd sides of c1 show it).
+    node("MaxPool", ["c1"], ["p3"], { kernel_shape: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }),
     node("ConvTranspose", ["p2", "wt"], ["up"], { strides: [2, 2], pads: [1, 1, 1, 1] }),
     // The sizes of an interpolation to another map's size, as PyTorch's export computes them.
     node("Shape", ["up"], ["upShape"]),
