@@ -1,6 +1,6 @@
 import type { LayerInfo } from "../../shared/protocol";
 import { layerInfo, type ModelRunner, showsAsLayer } from "./inference";
-import { checkInputSize } from "./inputSize";
+import { checkFixedSize } from "./inputSize";
 
 /** A layer a run at some size would give, and the bytes its activation takes. */
 export interface PlannedLayer {
@@ -37,7 +37,7 @@ export async function planLayers(runner: ModelRunner, height: number, width: num
       return shape ? [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape) }] : [];
     });
   }
-  checkInputSize(model, height, width);
+  checkFixedSize(model, height, width);
   const inferred = model.shapes?.(height, width).shapes;
   const declared = runner.declared();
   const known = model.candidates.every((c) => inferred?.has(c.tensor) || declared.get(c.id)?.shape.every((x) => x !== null));

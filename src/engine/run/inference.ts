@@ -8,7 +8,7 @@ import { openSession, type SessionOptions } from "./session";
 import type { Activation } from "../analysis/stats";
 import { FeatureMapsError } from "../../shared/errors";
 import { nchwShape, nchwToNhwc, nhwcToNchw } from "../model/onnxLayout";
-import { checkInputSize } from "./inputSize";
+import { checkFixedSize, sizeProblem } from "./inputSize";
 
 /** Cut-down sessions kept per model: the layer on screen and its neighbours' prefetch. */
 const SLIM_SESSIONS = 3;
@@ -98,7 +98,7 @@ export class ModelRunner {
   async run(input: Float32Array, height: number, width: number, only?: string): Promise<RunResult> {
     const { model } = this;
     const inputShape = [1, model.inputChannels, height, width];
-    checkInputSize(model, height, width);
+    checkFixedSize(model, height, width);
     // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
     model.plan?.(height, width);
     const wanted = only === undefined ? undefined : model.candidates.find((c) => c.id === only);
@@ -112,7 +112,7 @@ export class ModelRunner {
       const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
       outputs = await session.run(feeds);
     } catch (e) {
-      throw new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
+      throw sizeProblem(model, height, width) ?? new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }
     const layers: LayerInfo[] = [];
     const activations = new Map<string, Activation>();

@@ -171,15 +171,13 @@ describe("a size the model cannot take", () => {
     );
   });
 
-  it("is refused before the run, saying which sizes it takes", async () => {
-    const runs = engine.counts.runs;
+  it("fails saying which sizes it takes, not with onnxruntime's broadcast error", async () => {
     const run = engine.analyze({ input: { tensor: new Float32Array(3 * 100 * 70), height: 100, width: 70, label: "x" }, model: { kind: "onnx", path: file() } });
     await assert.rejects(run, (e: FeatureMapsError) => {
       assert.equal(e.code, "INPUT_INVALID");
       assert.match(e.message, /cannot take a 100x70 input .*Add.*multiples of 32, e\.g\. 96x64/);
       return true;
     });
-    assert.equal(engine.counts.runs, runs);
   });
 
   it("runs at a size that fits", async () => {
