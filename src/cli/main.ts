@@ -14,11 +14,12 @@ import { analyzeRequest, colormapOption, inputArraySize, MODEL_OPTIONS, modelSou
 import { DEFAULTS, dtypeLabel, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
 import type { ModelConfig } from "../engine/model/config";
 import { dumpAll } from "./dumpAll";
+import { readImage } from "../engine/image/decode";
 import { FeatureMapsError } from "../shared/errors";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
-  feature-maps layers [MODEL.onnx]                        layers as JSON: id, name, op, tensor, shape
+  feature-maps layers [MODEL.onnx] [--image IMG]          layers as JSON: id, name, op, tensor, shape
                                                           (from the ops, without a run where possible)
   feature-maps dump IMG --layer ID [MODEL.onnx] --out F.npy   one layer as float32 .npy
   feature-maps dump IMG --all [MODEL.onnx] --out F.npz        every layer in one .npz (np.load)
@@ -95,13 +96,19 @@ async function layersSize(values: Values, defaults: { height: number; width: num
  */
 async function layers(values: Values, rest: string[]): Promise<void> {
   const engine = engineFor(values);
+  // An image given is read, so a broken one is reported as it would be by dump and render.
+  if (typeof values.image === "string") {
+    if (typeof values["input-npy"] === "string") throw new UsageError("give an image or --input-npy, not both");
+    await readImage(values.image, DEFAULTS.maxMegapixels);
+  }
   const config = typeof values.config === "string" ? await loadConfig(values.config) : undefined;
   const model = modelSource(values, positionalModel(rest), config);
   const runner = await engine.open(model);
   const { height, width } = await layersSize(values, runner.model.defaults, config);
-  const { layers: list, estimated } = await engine.plan(model, height, width);
+  const planned = await engine.plan(model, height, width);
+  const [list, estimated] = [planned.layers, new Set(planned.estimated)];
   const lines = list.map(({ id, name, op, tensor, dtype, layout, shape }) =>
-    JSON.stringify({ id, name, op, tensor: tensor ?? id, ...(dtype ? { dtype } : {}), ...(layout ? { layout } : {}), shape, ...(estimated.includes(id) ? { estimated: true } : {}) }),
+    JSON.stringify({ id, name, op, tensor: tensor ?? id, ...(dtype ? { dtype } : {}), ...(layout ? { layout } : {}), shape, ...(estimated.has(id) ? { estimated: true } : {}) }),
   );
   process.stdout.write(`[\n${lines.join(",\n")}\n]\n`);
   const m = runner.model;

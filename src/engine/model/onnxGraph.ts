@@ -117,23 +117,68 @@ function dimsOf(v: onnx.IValueInfoProto): (number | undefined)[] | undefined {
   });
 }
 
+/** A min-heap of node indices: the lowest ready index goes first. */
+class ReadyQueue {
+  private readonly heap: number[] = [];
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(v: number): void {
+    const h = this.heap;
+    h.push(v);
+    for (let i = h.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (h[parent] <= h[i]) break;
+      [h[parent], h[i]] = [h[i], h[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): number {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop() as number;
+    if (h.length > 0) {
+      h[0] = last;
+      for (let i = 0; ; ) {
+        const [l, r] = [2 * i + 1, 2 * i + 2];
+        let m = i;
+        if (l < h.length && h[l] < h[m]) m = l;
+        if (r < h.length && h[r] < h[m]) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i], h[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /**
  * Nodes in an order where each comes after the nodes it reads from (ONNX requires it, but not
- * every exporter obeys); a node whose inputs never appear keeps its place at the end.
+ * every exporter obeys); the lowest index first keeps the file's own order wherever it is valid.
+ * A node whose inputs never appear (a cycle) keeps its place at the end.
  */
 function topological(nodes: readonly GraphNode[], available: ReadonlySet<string>): GraphNode[] {
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const waiting = nodes.map((n) => new Set(n.inputs.filter((x) => x !== "" && !available.has(x) && producer.has(x)).map((x) => producer.get(x) as number)));
   const readers = new Map<number, number[]>();
-  waiting.forEach((deps, i) => deps.forEach((d) => readers.set(d, [...(readers.get(d) ?? []), i])));
-  const ready = waiting.flatMap((deps, i) => (deps.size === 0 ? [i] : []));
+  waiting.forEach((deps, i) =>
+    deps.forEach((d) => {
+      const list = readers.get(d);
+      if (list) list.push(i);
+      else readers.set(d, [i]);
+    }),
+  );
+  const ready = new ReadyQueue();
+  waiting.forEach((deps, i) => deps.size === 0 && ready.push(i));
   const order: number[] = [];
   const placed = new Set<number>();
-  while (ready.length > 0) {
-    // The lowest index first keeps the file's own order wherever it is valid.
-    ready.sort((a, b) => a - b);
-    const i = ready.shift() as number;
+  while (ready.size > 0) {
+    const i = ready.pop();
     order.push(i);
     placed.add(i);
     for (const r of readers.get(i) ?? []) {

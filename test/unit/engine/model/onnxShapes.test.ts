@@ -202,3 +202,43 @@ describe("nodes out of order in the file", () => {
     assert.deepEqual(layers.map((l) => [l.id, l.op, l.tensor ?? l.id]), [["a", "Conv", "a"], ["b", "Sigmoid", "b"], ["y", "Relu", "y"]]);
   });
 });
+
+describe("hostile graphs", () => {
+  it("5000 nodes in reverse order are sorted and listed without a run, within seconds", async () => {
+    const n = 5000;
+    const nodes = Array.from({ length: n }, (_, i) => node(i % 2 ? "Relu" : "Sigmoid", [i === 0 ? "x" : `t${i - 1}`], [`t${i}`])).reverse();
+    const file = path.join(dir, "long.onnx");
+    await fs.writeFile(file, modelBytes({ input: valueInfo("x", DT.FLOAT, [1, 3, 4, 4]), nodes, outputs: [`t${n - 1}`] }));
+    const start = Date.now();
+    const runs = engine.counts.runs;
+    const { layers } = await engine.plan({ kind: "onnx", path: file }, 4, 4);
+    assert.ok(Date.now() - start < 20_000, `${Date.now() - start} ms`);
+    assert.equal(engine.counts.runs, runs);
+    assert.deepEqual([layers.length, layers[0].id, layers[n - 1].id], [n, "t0", `t${n - 1}`]);
+  });
+
+  it("a Tile to [1, 3, 100000, 100000] is listed from its shape, and refused for the budget before it runs", async () => {
+    const file = path.join(dir, "tile.onnx");
+    await fs.writeFile(
+      file,
+      modelBytes({
+        input: valueInfo("x", DT.FLOAT, [1, 3, 4, 4]),
+        nodes: [node("Relu", ["x"], ["r"]), node("Tile", ["r", "repeats"], ["y"])],
+        initializers: [ints("repeats", [1, 1, 25000, 25000])],
+        outputs: ["y"],
+      }),
+    );
+    const { layers } = await engine.plan({ kind: "onnx", path: file }, 4, 4);
+    assert.deepEqual(layers.at(-1)?.shape, [1, 3, 100000, 100000]);
+    const before = process.memoryUsage().rss;
+    const a = await engine.analyze({ input: { tensor: new Float32Array(48), height: 4, width: 4, label: "x" }, model: { kind: "onnx", path: file } });
+    await assert.rejects(a.activation("y"), (e: FeatureMapsError) => e.code === "OUT_OF_BUDGET");
+    assert.ok(process.memoryUsage().rss - before < 200 * 2 ** 20);
+  });
+
+  it("a cycle does not hang the sort; onnxruntime refuses the model", async () => {
+    const file = path.join(dir, "cycle.onnx");
+    await fs.writeFile(file, modelBytes({ input: valueInfo("x", DT.FLOAT, [1, 3, 4, 4]), nodes: [node("Add", ["x", "b"], ["a"]), node("Relu", ["a"], ["b"])], outputs: ["b"] }));
+    await assert.rejects(engine.plan({ kind: "onnx", path: file }, 4, 4), (e: FeatureMapsError) => e.code === "MODEL_INVALID");
+  });
+});
