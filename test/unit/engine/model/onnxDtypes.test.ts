@@ -70,6 +70,15 @@ describe("a float16 model", () => {
     assertClose((await a.activation("relu")).data, relu(expectedConv), 1e-3, 2 ** -9, "relu");
   });
 
+  it("gives the same float32 values from a graph cut down to one layer (over the memory budget)", async () => {
+    const file = path.join(dir, "half-slim.onnx");
+    await fs.writeFile(file, bytes(false));
+    const runner = await engine.open({ kind: "onnx", path: file });
+    const result = await runner.run(Float32Array.from(X), S, S, "conv");
+    assert.deepEqual([...result.activations.keys()], ["conv"]);
+    assertClose(result.activations.get("conv")?.data ?? [], expectedConv, 1e-3, 2 ** -9, "conv");
+  });
+
   it("takes a float32 image tensor when its own input is float16", async () => {
     const a = await analyze("half-input.onnx", bytes(true));
     assert.deepEqual(a.model.inputShape, [1, C, S, S]);
