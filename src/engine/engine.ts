@@ -189,8 +189,10 @@ export class FeatureMapsEngine {
       if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
       return a;
     };
-    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0]);
-    const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: planned.map((l) => l.info) };
+    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0])?.info;
+    // The model's own output shape, as a run reports it, not as an NHWC map is shown.
+    const outputShape = final?.layout === "nhwc" ? [final.shape[0], final.shape[2], final.shape[3], final.shape[1]] : (final?.shape ?? []);
+    const view: ModelView = { ...base, keeps: "requested", outputShape, layers: planned.map((l) => l.info) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
   }

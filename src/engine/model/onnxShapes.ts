@@ -74,7 +74,9 @@ class Inference {
   }
 
   run(node: GraphNode): void {
-    const out = this.outputShape(node);
+    const shape = this.outputShape(node);
+    // A size that is no size (a negative pad, a channel count a block does not divide) is unknown here.
+    const out = shape?.every((d) => Number.isSafeInteger(d) && d >= 0) ? shape : undefined;
     if (out && node.outputs[0]) this.shapes.set(node.outputs[0], out);
     const value = out && node.outputs[0] && out.reduce((a, b) => a * b, 1) <= SMALL ? this.outputValue(node, out) : undefined;
     if (value && node.outputs[0]) this.values.set(node.outputs[0], value);
@@ -222,8 +224,9 @@ class Inference {
     // Resize-10 and Upsample take (X, scales); Resize-11 and later (X, roi, scales, sizes).
     const older = node.op === "Upsample" || node.inputs.length === 2;
     const sizes = older ? undefined : this.value(node.inputs[3]);
-    const axes = intsAttr(node, "axes");
-    if (axes || node.attributes.has("keep_aspect_ratio_policy")) return undefined;
+    // Resizing some axes only, keeping the aspect ratio or cropping to a region: not worked out here.
+    const cropped = stringAttr(node, "coordinate_transformation_mode") === "tf_crop_and_resize";
+    if (intsAttr(node, "axes") || node.attributes.has("keep_aspect_ratio_policy") || cropped) return undefined;
     if (sizes && sizes.length === x.length) return sizes;
     const scales = this.value(node.inputs[older ? 1 : 2]) ?? node.attributes.get("scales")?.floats ?? undefined;
     if (!scales || scales.length !== x.length) return undefined;
