@@ -14,6 +14,7 @@ import { renderHeader } from "./chrome/header";
 import { LayerInfoLine } from "./chrome/layerInfo";
 import type { Host } from "./host";
 import { LayerList } from "./layers/layerList";
+import { findLayer } from "../src/shared/layerIds";
 import { LayerPaneSash } from "./layers/layerPaneSash";
 import { Requests } from "./requests";
 import { type ViewState, restoreState } from "./state";
@@ -75,10 +76,14 @@ export class App {
       openSettings: () => host.post({ type: "openSettings" }),
       hintAction: () => host.post({ type: "hintAction" }),
     });
-    this.layerList = new LayerList({
-      select: (layer) => this.selectLayer(layer),
-      filter: (filter) => this.save({ filter }),
-    });
+    this.layerList = new LayerList(
+      {
+        select: (layer) => this.selectLayer(layer),
+        filter: (filter) => this.save({ filter }),
+        collapsed: (collapsed) => this.save({ collapsed }),
+      },
+      this.state.collapsed,
+    );
     this.controls = new Controls((change) => this.changeDisplay(change));
     this.exportButtons = new ExportButtons(this.requests);
     this.readout = new HoverReadout(this.values);
@@ -154,10 +159,13 @@ export class App {
       case "hint":
         this.status.hint(message.message, message.action?.label);
         break;
-      case "selectLayer":
+      case "selectLayer": {
+        // A tensor name selects its layer too; openingLayer resolves a pending one the same way.
+        const layer = this.loaded && findLayer(this.loaded.model.layers, message.layer);
         if (!this.loaded) this.pendingSelect = { layer: message.layer, view: message.view };
-        else if (this.loaded.model.layers.some((l) => l.id === message.layer)) this.selectLayer(message.layer, message.view);
+        else if (layer) this.selectLayer(layer.id, message.view);
         break;
+      }
     }
   }
 

@@ -22,9 +22,18 @@ export interface ViewState {
   readonly filter: string;
   /** The layer list's width in px once the user has moved its border; unset is the default. */
   readonly layersWidth?: number;
+  /** Modules of the layer list's module tree the user has collapsed. */
+  readonly collapsed: readonly string[];
 }
 
-const INITIAL: ViewState = { view: DEFAULTS.view, clipPercent: DEFAULTS.clipPercent, order: DEFAULTS.order, tileSize: DEFAULTS.tileSize, scrollTop: 0, filter: "" };
+/** Beyond this many collapsed modules a saved state is not worth its size. */
+const MAX_COLLAPSED = 4096;
+
+function idList(v: unknown): string[] {
+  return Array.isArray(v) && v.length <= MAX_COLLAPSED ? v.filter((id): id is string => typeof id === "string" && id.length > 0 && id.length <= 1024) : [];
+}
+
+const INITIAL: ViewState = { view: DEFAULTS.view, clipPercent: DEFAULTS.clipPercent, order: DEFAULTS.order, tileSize: DEFAULTS.tileSize, scrollTop: 0, filter: "", collapsed: [] };
 
 /** Takes from a saved state only what is still valid, so a state from an older version cannot break the panel. */
 export function restoreState(saved: unknown): ViewState {
@@ -43,5 +52,6 @@ export function restoreState(saved: unknown): ViewState {
     scrollTop: typeof s.scrollTop === "number" && s.scrollTop >= 0 ? s.scrollTop : 0,
     filter: typeof s.filter === "string" ? s.filter : "",
     layersWidth: nonNegativeInt(s.layersWidth) && s.layersWidth >= MIN_LAYER_PANE ? s.layersWidth : undefined,
+    collapsed: idList(s.collapsed),
   };
 }

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from "util";
 import { FeatureMapsEngine } from "../engine/engine";
-import { planArchitecture } from "../engine/model/architecture";
 import { writeNpy } from "../engine/formats/npy";
 import { writeSafetensors } from "../engine/formats/safetensors";
 import { outputTarget, writeOutputFile } from "../engine/formats/output";
-import { initialWeights } from "../engine/model/weights";
-import { xaiArchitecture } from "../engine/model/xaiArchitecture";
+import { seededStateDict } from "../engine/model/models";
 import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest } from "../shared/protocol";
@@ -25,10 +23,11 @@ const USAGE = `feature-maps: what each layer of a CNN sees
   feature-maps dump IMG --all [MODEL.onnx] --out F.npz        every layer in one .npz (np.load)
   feature-maps render IMG --layer ID [MODEL.onnx] --out F.png [--channels 0,5,9 | --grid RxC]
                         [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
-  feature-maps weights [--seed N] --out F.safetensors     the built-in model's seeded weights
+  feature-maps weights [--seed N] [--arch NAME] --out F.safetensors   a model's seeded weights
 
 Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors|F.pth [--weights-key K]
        (a torch.save checkpoint; K picks its state_dict when it holds several); --model F.onnx;
+       --arch NAME: a torchvision model (resnet18, vgg16_bn, ...; with --seed or --weights);
        --config F.featuremaps.json (its model, input settings, and first image when IMG is omitted)
 Input: --size HxW, --channel-order bgr|rgb, --mean a,b,c, --std a,b,c, --input-npy F.npy
        (instead of IMG: float arrays are fed as they are; uint8 ones as 8-bit planes, scaled like ToTensor)
@@ -187,10 +186,9 @@ async function render(values: Values, rest: string[]): Promise<void> {
 async function weights(values: Values): Promise<void> {
   const out = await outOption(values);
   const source = modelSource(values, undefined);
-  if (source.kind !== "builtin" || !("seed" in source.weights)) throw new UsageError("weights takes --seed N");
-  const plan = planArchitecture(xaiArchitecture(), 100, 100);
-  await writeOutputFile(out, writeSafetensors(initialWeights(plan, source.weights.seed)));
-  process.stderr.write(`XAI seed ${source.weights.seed} state_dict -> ${out}\n`);
+  if ((source.kind !== "builtin" && source.kind !== "torchvision") || !("seed" in source.weights)) throw new UsageError("weights takes --seed N [--arch NAME]");
+  await writeOutputFile(out, writeSafetensors(await seededStateDict(source)));
+  process.stderr.write(`${source.kind === "builtin" ? "XAI" : source.name} seed ${source.weights.seed} state_dict -> ${out}\n`);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -2,13 +2,13 @@ import * as path from "path";
 import { NORMALIZE_MODES, type NormalizeMode } from "../shared/normalize";
 import { COLORMAP_NAMES, type ColormapName } from "../shared/colormaps";
 import type { AnalyzeRequest, InputSource } from "../engine/engine";
-import type { ModelSource } from "../engine/model/models";
+import type { ModelSource, WeightsSource } from "../engine/model/models";
 import { type NpyArray, readNpy, readNpyHeader } from "../engine/formats/npy";
 import { readRegularFile, regularFileSize } from "../engine/formats/files";
 import { MAX_INPUT_PIXELS, planesToTensor, type Preprocessing } from "../engine/image/preprocess";
 import { FeatureMapsError } from "../shared/errors";
 import { lineOf, type ModelConfig, problemSpan, readModelConfig } from "../engine/model/config";
-import { DEFAULTS, oneOf, PIXEL_ORDERS } from "../shared/choices";
+import { DEFAULTS, oneOf, PIXEL_ORDERS, TORCHVISION_ARCHS } from "../shared/choices";
 
 export class UsageError extends Error {}
 
@@ -18,6 +18,7 @@ export const MODEL_OPTIONS = {
   seed: { type: "string" },
   weights: { type: "string" },
   "weights-key": { type: "string" },
+  arch: { type: "string" },
   model: { type: "string" },
   config: { type: "string" },
   size: { type: "string" },
@@ -49,28 +50,39 @@ export async function loadConfig(file: string): Promise<ModelConfig> {
   return config;
 }
 
+/** --seed N or --weights F [--weights-key K], for the built-in model or an --arch. */
+function weightsOption(values: Values): WeightsSource {
+  const seedText = str(values, "seed");
+  const weights = str(values, "weights");
+  if (seedText && weights) throw new UsageError("give either --seed or --weights, not both");
+  const key = str(values, "weights-key");
+  if (key !== undefined && !weights) throw new UsageError("--weights-key picks the state_dict inside a --weights checkpoint; give --weights too");
+  if (weights) return key === undefined ? { file: weights } : { file: weights, key };
+  const seed = seedText === undefined ? 0 : Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed takes a whole number from 0 to 4294967295, got ${seedText}`);
+  return { seed };
+}
+
 export function modelSource(values: Values, positionalModel: string | undefined, config?: ModelConfig): ModelSource {
   if (config) {
-    if (positionalModel || str(values, "model") || str(values, "seed") || str(values, "weights") || str(values, "weights-key")) {
-      throw new UsageError("--config names the model; drop MODEL, --model, --seed, --weights and --weights-key (the config's weights.key)");
+    if (positionalModel || str(values, "model") || str(values, "arch") || str(values, "seed") || str(values, "weights") || str(values, "weights-key")) {
+      throw new UsageError("--config names the model; drop MODEL, --model, --arch, --seed, --weights and --weights-key (the config's weights.key)");
     }
     return config.model;
   }
   const onnx = str(values, "model") ?? positionalModel;
-  const seedText = str(values, "seed");
-  const weights = str(values, "weights");
-  if (onnx && (seedText || weights)) throw new UsageError("--seed and --weights are for the built-in model; an ONNX model has its own weights");
+  const arch = str(values, "arch");
+  if (onnx && arch) throw new UsageError("give either an ONNX MODEL or --arch, not both");
+  if (onnx && (str(values, "seed") || str(values, "weights"))) throw new UsageError("--seed and --weights are for the built-in model or an --arch; an ONNX model has its own weights");
   if (onnx) {
     if (!onnx.toLowerCase().endsWith(".onnx")) throw new UsageError(`MODEL must be an .onnx file, got ${onnx}`);
     return { kind: "onnx", path: onnx };
   }
-  if (seedText && weights) throw new UsageError("give either --seed or --weights, not both");
-  const key = str(values, "weights-key");
-  if (key !== undefined && !weights) throw new UsageError("--weights-key picks the state_dict inside a --weights checkpoint; give --weights too");
-  if (weights) return { kind: "builtin", weights: key === undefined ? { file: weights } : { file: weights, key } };
-  const seed = seedText === undefined ? 0 : Number(seedText);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed takes a whole number from 0 to 4294967295, got ${seedText}`);
-  return { kind: "builtin", weights: { seed } };
+  if (arch !== undefined) {
+    if (!oneOf(TORCHVISION_ARCHS, arch)) throw new UsageError(`--arch takes one of ${TORCHVISION_ARCHS.join(", ")}, got ${arch}`);
+    return { kind: "torchvision", name: arch, weights: weightsOption(values) };
+  }
+  return { kind: "builtin", weights: weightsOption(values) };
 }
 
 export function preprocessingOverrides(values: Values): Partial<Preprocessing> {

@@ -10,10 +10,12 @@ import { readImage, type RgbaImage } from "./image/decode";
 import { displayCopy, picture, planesPicture } from "./image/pictures";
 import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing, preprocessingKey } from "./image/preprocess";
 import { type ModelSource, prepareModel } from "./model/models";
+import { withParents } from "./model/moduleTree";
+import { findLayer, unknownLayerMessage } from "../shared/layerIds";
 import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
-import { ModelRunner } from "./run/inference";
+import { ModelRunner, showsAsLayer } from "./run/inference";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
@@ -111,6 +113,22 @@ export class FeatureMapsEngine {
     return { key, runner };
   }
 
+  /**
+   * The id of the layer a user names by id or ONNX tensor name, from the model alone: an unknown
+   * id, or a tensor that is no feature map, is refused before anything runs.
+   */
+  async layerId(source: ModelSource, wanted: string): Promise<string> {
+    const runner = await this.open(source);
+    const { model } = runner;
+    const found = findLayer(model.candidates, wanted);
+    if (!found) throw new FeatureMapsError("LAYER_UNKNOWN", unknownLayerMessage(wanted, model.label, model.candidates.map((c) => c.id)));
+    const declared = runner.declared().get(found.id);
+    if (declared && !showsAsLayer(model, found.tensor, declared.type, declared.shape.length)) {
+      throw new FeatureMapsError("LAYER_UNKNOWN", `${found.id} in ${model.label} is a ${declared.shape.length}-D ${declared.type} tensor, not a feature map or an output`);
+    }
+    return found.id;
+  }
+
   /** `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it. */
   async analyze(request: AnalyzeRequest, signal?: AbortSignal): Promise<Analysis> {
     const { key: modelKey, runner } = await this.opened(request.model, signal);
@@ -132,7 +150,7 @@ export class FeatureMapsEngine {
     const runner = await this.open(source);
     const planned = await planLayers(runner, height, width);
     const estimated = planned.filter((l) => l.estimated).map((l) => l.info.id);
-    if (estimated.length === 0) return { runner, layers: planned.map((l) => l.info), estimated };
+    if (estimated.length === 0) return { runner, layers: withParents(planned.map((l) => l.info), runner.model.candidates), estimated };
     const tensor = new Float32Array(runner.model.inputChannels * height * width);
     const analysis = await this.analyze({ input: { tensor, height, width, label: "a blank input" }, model: source, preprocessing: { height, width } });
     return { runner, layers: analysis.model.layers, estimated: analysis.model.keeps === "all" ? [] : estimated };
@@ -170,7 +188,9 @@ export class FeatureMapsEngine {
     }
     const { height, width } = size;
     const planned = await planLayers(runner, height, width);
-    const heldBytes = planned.reduce((sum, l) => sum + l.bytes, tensor.byteLength);
+    // A module and the container it ends are one tensor: counted once.
+    const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
+    const heldBytes = [...byTensor.values()].reduce((sum, b) => sum + b, tensor.byteLength);
     const inputShape = model.nhwc ? [1, height, width, model.inputChannels] : [1, model.inputChannels, height, width];
     const base = { label: model.label, dtype: model.dtype ?? "float32", inputShape, provider: runner.provider };
     if (heldBytes <= this.budget) {
@@ -180,7 +200,7 @@ export class FeatureMapsEngine {
         await safePoint(signal);
         return runner.run(tensor, height, width);
       });
-      const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: result.layers };
+      const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: withParents(result.layers, model.candidates) };
       return new Analysis(view, image, new HeldActivations(result), p, tensor);
     }
     const run = async (layer: string): Promise<Activation> => {
@@ -192,7 +212,7 @@ export class FeatureMapsEngine {
     const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0])?.info;
     // The model's own output shape, as a run reports it, not as an NHWC map is shown.
     const outputShape = final?.layout === "nhwc" ? [final.shape[0], final.shape[2], final.shape[3], final.shape[1]] : (final?.shape ?? []);
-    const view: ModelView = { ...base, keeps: "requested", outputShape, layers: planned.map((l) => l.info) };
+    const view: ModelView = { ...base, keeps: "requested", outputShape, layers: withParents(planned.map((l) => l.info), model.candidates) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
   }

@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { chooseModel } from "./modelChoice";
 import { EngineClient } from "../engine/run/engineClient";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { imagesForCommand } from "./imageFiles";
@@ -60,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),
     ),
     vscode.commands.registerCommand("featureMaps.visualize", visualize),
+    vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
     vscode.commands.registerCommand("featureMaps.saveGridPng", async (target?: vscode.Uri) => {
       const controller = activeAnalysis();
       const layer = controller.lastPaint?.layer ?? "grid";

@@ -5,9 +5,9 @@ import { NORMALIZE_MODES } from "../shared/normalize";
 import type { DisplayDefaults } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
 import { type ClientOptions, ENGINE_OVERHEAD_MB } from "../engine/run/engineClient";
-import type { ModelSource } from "../engine/model/models";
+import type { ModelSource, WeightsSource } from "../engine/model/models";
 import type { Preprocessing } from "../engine/image/preprocess";
-import { DEFAULTS, MIN_MEMORY_BUDGET_MB, oneOf, PIXEL_ORDERS, PROVIDER_CHOICES } from "../shared/choices";
+import { DEFAULTS, MIN_MEMORY_BUDGET_MB, oneOf, PIXEL_ORDERS, PROVIDER_CHOICES, TORCHVISION_ARCHS } from "../shared/choices";
 import { FeatureMapsError } from "../shared/errors";
 
 const SECTION = "featureMaps";
@@ -29,19 +29,32 @@ function resolvePath(p: string, scope?: vscode.Uri): string {
   return folder ? path.join(folder.uri.fsPath, p) : path.resolve(p);
 }
 
+/** featureMaps.model names a torchvision architecture as `torchvision:resnet50`. */
+export const TORCHVISION_PREFIX = "torchvision:";
+
+function weightsSource(c: vscode.WorkspaceConfiguration, scope?: vscode.Uri): WeightsSource {
+  const weights = c.get<string>("weights", "").trim();
+  const key = c.get<string>("weightsKey", "").trim();
+  if (weights) return { file: resolvePath(weights, scope), ...(key ? { key } : {}) };
+  return { seed: c.get<number>("seed", 0) };
+}
+
 export function modelSetting(scope?: vscode.Uri): ModelSetting {
   const c = config(scope);
   const model = c.get<string>("model", "").trim();
+  if (model.startsWith(TORCHVISION_PREFIX)) {
+    const name = model.slice(TORCHVISION_PREFIX.length);
+    if (!oneOf(TORCHVISION_ARCHS, name)) throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.model is "${model}": torchvision models here are ${TORCHVISION_ARCHS.join(", ")}`);
+    return { source: { kind: "torchvision", name, weights: weightsSource(c, scope) } };
+  }
   if (model.toLowerCase().endsWith(".onnx")) return { source: { kind: "onnx", path: resolvePath(model, scope) } };
   if (model.toLowerCase().endsWith(".featuremaps.json")) {
     return { source: { kind: "builtin", weights: { seed: 0 } }, config: resolvePath(model, scope) };
   }
   if (model !== "" && model !== "builtin:xai") {
-    throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, or leave it empty for the built-in XAI model`);
+    throw new FeatureMapsError("CONFIG_INVALID", `featureMaps.model is "${model}": use an .onnx file, a .featuremaps.json config, torchvision:NAME, or leave it empty for the built-in XAI model`);
   }
-  const weights = c.get<string>("weights", "").trim();
-  if (weights) return { source: { kind: "builtin", weights: { file: resolvePath(weights, scope) } } };
-  return { source: { kind: "builtin", weights: { seed: c.get<number>("seed", 0) } } };
+  return { source: { kind: "builtin", weights: weightsSource(c, scope) } };
 }
 
 export function preprocessingSetting(scope?: vscode.Uri): Partial<Preprocessing> {

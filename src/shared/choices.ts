@@ -41,6 +41,31 @@ export function dtypeLabel(dtype: ModelDtype): string {
 export const LAYER_KINDS = ["conv", "activation", "pool", "norm", "dropout", "linear", "output", "other"] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 
+/** torchvision models the engine builds by name (`--arch`, a config's `{ "torchvision": NAME }`). */
+export const TORCHVISION_ARCHS = [
+  "resnet18",
+  "resnet34",
+  "resnet50",
+  "resnet101",
+  "vgg11",
+  "vgg13",
+  "vgg16",
+  "vgg19",
+  "vgg11_bn",
+  "vgg13_bn",
+  "vgg16_bn",
+  "vgg19_bn",
+  "alexnet",
+  "squeezenet1_0",
+  "squeezenet1_1",
+  "mobilenet_v2",
+  "mobilenet_v3_small",
+  "mobilenet_v3_large",
+  "densenet121",
+  "efficientnet_b0",
+] as const;
+export type TorchvisionArch = (typeof TORCHVISION_ARCHS)[number];
+
 /** Percentile clipping the panel offers: 1 clips below the 1st and above the 99th percentile. */
 export const CLIP_PERCENTS = [0, 0.5, 1, 2, 5] as const;
 /** The largest clip a request may ask for: beyond it the low and high percentiles cross. */

@@ -2,11 +2,15 @@ import type { NormalizeMode } from "./normalize";
 import { notebookChannels } from "./presets";
 import type { LayerInfo, LayerRequest } from "./protocol";
 import { geometry } from "./geometry";
+import { findLayer } from "./layerIds";
 
-/** The layer a view opens on: what it asked for if the model has it, else the first pinned, features.0, or the first layer. */
+/**
+ * The layer a view opens on: what it asked for if the model has it, else the first pinned, features.0, or the first layer.
+ * Pinned layers may be named by id or ONNX tensor name.
+ */
 export function openingLayer(layers: readonly LayerInfo[], pinned: readonly string[], ...wanted: (string | undefined)[]): LayerInfo | undefined {
   for (const id of [...wanted, ...pinned, "features.0"]) {
-    const layer = id === undefined ? undefined : layers.find((l) => l.id === id);
+    const layer = id === undefined ? undefined : findLayer(layers, id);
     if (layer) return layer;
   }
   return layers[0];

@@ -30,6 +30,11 @@ export interface LayerInfo {
   readonly dtype?: string;
   /** The tensor is [N, H, W, C] in the model; it is shown, dumped and shaped as [N, C, H, W]. */
   readonly layout?: "nhwc";
+  /**
+   * The id of the module layer it sits in (`layer1.0` for `layer1.0.conv1`), for the module tree
+   * of an exported PyTorch model; absent at the top and in flat models.
+   */
+  readonly parent?: string;
 }
 
 export interface ProviderReport {

@@ -1,5 +1,6 @@
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
 import { FeatureMapsError } from "../../shared/errors";
+import { findLayer, unknownLayerMessage } from "../../shared/layerIds";
 import { finiteRange, type Range } from "../../shared/normalize";
 import { percentileRange } from "../../shared/percentiles";
 import type { Preprocessing } from "../image/preprocess";
@@ -33,13 +34,15 @@ export class Analysis {
     return this.source.bytes;
   }
 
+  /** The id of the layer a user's id or tensor name names; LAYER_UNKNOWN, with close matches, when none. */
+  layerId(wanted: string): string {
+    const layer = findLayer(this.model.layers, wanted);
+    if (!layer) throw new FeatureMapsError("LAYER_UNKNOWN", unknownLayerMessage(wanted, this.model.label, this.model.layers.map((l) => l.id)));
+    return layer.id;
+  }
+
   async activation(layer: string, signal?: AbortSignal): Promise<Activation> {
-    if (!this.model.layers.some((l) => l.id === layer)) {
-      const ids = this.model.layers.map((l) => l.id);
-      const shown = ids.length > 60 ? `${ids.slice(0, 60).join(", ")}, ...` : ids.join(", ");
-      throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${layer}" in ${this.model.label}; layers are: ${shown}`);
-    }
-    return this.source.get(layer, signal);
+    return this.source.get(this.layerId(layer), signal);
   }
 
   async summary(layer: string, signal?: AbortSignal): Promise<ActivationSummary> {
@@ -47,12 +50,13 @@ export class Analysis {
   }
 
   private async described(layer: string, signal?: AbortSignal): Promise<{ readonly activation: Activation; readonly description: Description }> {
-    const activation = await this.activation(layer, signal);
-    let description = this.descriptions.get(layer);
+    const id = this.layerId(layer);
+    const activation = await this.source.get(id, signal);
+    let description = this.descriptions.get(id);
     if (!description) {
       const summary = summarize(activation);
       description = { summary, ranges: new LayerRanges(activation, summary) };
-      if (this.source.all()) this.descriptions.set(layer, description);
+      if (this.source.all()) this.descriptions.set(id, description);
     }
     return { activation, description };
   }

@@ -1,7 +1,10 @@
 import { FeatureMapsError } from "../../shared/errors";
-// A model written the way PyTorch code writes it: named nn.Sequential groups plus the functional
-// steps of `forward` between them. The built-in XAI model and `*.featuremaps.json` configs both
-// use this, so a module's id is exactly its PyTorch name (`features.30`).
+import { outputShape } from "./moduleShapes";
+// A model written the way PyTorch code writes it. At its simplest (the built-in XAI model and
+// `*.featuremaps.json` configs): named nn.Sequential groups plus the functional steps of `forward`
+// between them. In general (torchvision's models): a graph of modules in forward order, each
+// reading the outputs of earlier ones by name. Either way a module's id is exactly its PyTorch
+// name (`features.30`, `layer1.0.conv1`).
 
 export type ModuleSpec =
   | {
@@ -16,14 +19,21 @@ export type ModuleSpec =
       readonly bias?: boolean;
     }
   | { readonly type: "batchnorm2d" | "batchnorm1d"; readonly features: number; readonly eps?: number }
-  | { readonly type: "relu" | "sigmoid" | "tanh" | "flatten" }
+  | { readonly type: "relu" | "relu6" | "sigmoid" | "hardsigmoid" | "hardswish" | "silu" | "tanh" | "flatten" }
   | { readonly type: "leaky_relu"; readonly slope?: number }
   | { readonly type: "dropout"; readonly p?: number }
-  | { readonly type: "maxpool2d" | "avgpool2d"; readonly kernel: number; readonly stride?: number; readonly padding?: number }
+  /** torchvision's StochasticDepth: like dropout, the identity in eval mode. */
+  | { readonly type: "stochastic_depth"; readonly p: number }
+  | { readonly type: "maxpool2d"; readonly kernel: number; readonly stride?: number; readonly padding?: number; readonly ceil?: boolean }
+  | { readonly type: "avgpool2d"; readonly kernel: number; readonly stride?: number; readonly padding?: number }
   | { readonly type: "adaptive_avgpool2d"; readonly output: number }
   | { readonly type: "view"; readonly shape: readonly number[] }
   | { readonly type: "linear"; readonly in: number; readonly out: number; readonly bias?: boolean }
-  | { readonly type: "log_softmax" | "softmax"; readonly dim?: number };
+  | { readonly type: "log_softmax" | "softmax"; readonly dim?: number }
+  /** `a + b` and `a * b` of two earlier outputs (broadcasting), `torch.cat(xs, 1)` of any number. */
+  | { readonly type: "add" | "mul" | "concat" }
+  /** A module made of others (a residual block, a stage): its output is its last inner module's. */
+  | { readonly type: "container"; readonly op: string };
 
 export type ModuleType = ModuleSpec["type"];
 
@@ -37,14 +47,35 @@ export interface Architecture {
   readonly steps: readonly Step[];
 }
 
+/** The name of the graph's input, as modules read it. */
+export const INPUT_NAME = "input";
+
+/** One module of a graph; without `inputs` it reads the previous module's output (or the input). */
+export interface GraphNode {
+  readonly id: string;
+  readonly spec: ModuleSpec;
+  readonly inputs?: readonly string[];
+}
+
+export interface ModuleGraph {
+  readonly inputChannels: number;
+  /** In the order `forward` runs them. */
+  readonly nodes: readonly GraphNode[];
+  /**
+   * Draw BatchNorm running statistics away from PyTorch's (0, 1) when weights come from a seed,
+   * so a comparison with PyTorch exercises them.
+   */
+  readonly drawnStatistics?: boolean;
+}
+
 export interface PlannedModule {
   readonly id: string;
   readonly spec: ModuleSpec;
+  /** The outputs it reads, by name: module ids or INPUT_NAME. */
+  readonly inputs: readonly string[];
+  /** The shape of its first input. */
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
-  /** Where the step sits in the architecture, for pointing diagnostics at the right place. */
-  readonly stepIndex: number;
-  readonly moduleIndex?: number;
 }
 
 export class ArchitectureError extends FeatureMapsError {
@@ -57,15 +88,30 @@ export class ArchitectureError extends FeatureMapsError {
   }
 }
 
-const OP_NAMES: Readonly<Record<ModuleType, string>> = {
+/** A graph that cannot run at a size, with the index of the node at fault. */
+export class PlanError extends FeatureMapsError {
+  constructor(
+    message: string,
+    readonly nodeIndex: number,
+  ) {
+    super("CONFIG_INVALID", message);
+  }
+}
+
+const OP_NAMES: Readonly<Record<Exclude<ModuleType, "container">, string>> = {
   conv2d: "Conv2d",
   batchnorm2d: "BatchNorm2d",
   batchnorm1d: "BatchNorm1d",
   relu: "ReLU",
+  relu6: "ReLU6",
   leaky_relu: "LeakyReLU",
   sigmoid: "Sigmoid",
+  hardsigmoid: "Hardsigmoid",
+  hardswish: "Hardswish",
+  silu: "SiLU",
   tanh: "Tanh",
   dropout: "Dropout",
+  stochastic_depth: "StochasticDepth",
   maxpool2d: "MaxPool2d",
   avgpool2d: "AvgPool2d",
   adaptive_avgpool2d: "AdaptiveAvgPool2d",
@@ -74,132 +120,79 @@ const OP_NAMES: Readonly<Record<ModuleType, string>> = {
   linear: "Linear",
   log_softmax: "log_softmax",
   softmax: "softmax",
+  add: "add",
+  mul: "mul",
+  concat: "cat",
 };
 
 export function pytorchOpName(spec: ModuleSpec): string {
-  return OP_NAMES[spec.type];
+  return spec.type === "container" ? spec.op : OP_NAMES[spec.type];
+}
+
+/** The steps as a chain of graph nodes, and where each node sits among the steps. */
+function lower(arch: Architecture): { graph: ModuleGraph; places: Array<{ step: number; module?: number }> } {
+  const nodes: GraphNode[] = [];
+  const places: Array<{ step: number; module?: number }> = [];
+  arch.steps.forEach((step, i) => {
+    if ("group" in step) {
+      step.modules.forEach((spec, j) => {
+        nodes.push({ id: `${step.group}.${j}`, spec });
+        places.push({ step: i, module: j });
+      });
+    } else {
+      nodes.push({ id: step.id, spec: step.call });
+      places.push({ step: i });
+    }
+  });
+  return { graph: { inputChannels: arch.inputChannels, nodes }, places };
 }
 
 export function moduleIds(arch: Architecture): string[] {
-  return arch.steps.flatMap((step) => ("group" in step ? step.modules.map((_, i) => `${step.group}.${i}`) : [step.id]));
+  return lower(arch).graph.nodes.map((n) => n.id);
 }
 
-function pooledSize(size: number, kernel: number, stride: number, padding: number, dilation = 1): number {
-  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+function inputCount(spec: ModuleSpec, given: number): boolean {
+  if (spec.type === "add" || spec.type === "mul") return given === 2;
+  return spec.type === "concat" ? given >= 1 : given === 1;
 }
 
-/** Tracks which module last set the channel count, to say who disagrees with whom. */
-interface Flow {
-  shape: number[];
-  from: string;
-}
-
-function expectRank(flow: Flow, id: string, rank: number, what: string): void {
-  if (flow.shape.length !== rank) {
-    throw new Error(`${id} (${what}) expects a ${rank}-D input, ${flow.from} gives [${flow.shape.join(", ")}]`);
-  }
-}
-
-function expectChannels(flow: Flow, id: string, wanted: number, axisName: string): void {
-  const got = flow.shape[1];
-  if (got !== wanted) {
-    throw new Error(`${id} expects ${wanted} input ${axisName}, ${flow.from} gives ${got}`);
-  }
-}
-
-function outputShape(spec: ModuleSpec, flow: Flow, id: string): number[] {
-  const s = flow.shape;
-  const op = pytorchOpName(spec);
-  switch (spec.type) {
-    case "conv2d": {
-      expectRank(flow, id, 4, op);
-      expectChannels(flow, id, spec.in, "channels");
-      const groups = spec.groups ?? 1;
-      if (spec.in % groups !== 0 || spec.out % groups !== 0) {
-        throw new Error(`${id}: in (${spec.in}) and out (${spec.out}) channels must both be divisible by groups (${groups})`);
-      }
-      const k = spec.kernel;
-      const st = spec.stride ?? 1;
-      const p = spec.padding ?? 0;
-      const d = spec.dilation ?? 1;
-      return [s[0], spec.out, pooledSize(s[2], k, st, p, d), pooledSize(s[3], k, st, p, d)];
-    }
-    case "batchnorm2d":
-      expectRank(flow, id, 4, op);
-      expectChannels(flow, id, spec.features, "channels");
-      return s;
-    case "batchnorm1d":
-      expectRank(flow, id, 2, op);
-      expectChannels(flow, id, spec.features, "features");
-      return s;
-    case "maxpool2d":
-    case "avgpool2d": {
-      expectRank(flow, id, 4, op);
-      const st = spec.stride ?? spec.kernel;
-      const p = spec.padding ?? 0;
-      if (2 * p > spec.kernel) {
-        throw new Error(`${id}: padding (${p}) must be at most half the kernel (${spec.kernel})`);
-      }
-      return [s[0], s[1], pooledSize(s[2], spec.kernel, st, p), pooledSize(s[3], spec.kernel, st, p)];
-    }
-    case "adaptive_avgpool2d":
-      expectRank(flow, id, 4, op);
-      if (spec.output !== 1 && (s[2] % spec.output !== 0 || s[3] % spec.output !== 0)) {
-        throw new Error(
-          `${id}: AdaptiveAvgPool2d(${spec.output}) is supported when the input size (${s[2]}x${s[3]}) is a multiple of it`,
-        );
-      }
-      return [s[0], s[1], spec.output, spec.output];
-    case "flatten":
-      return [s[0], s.slice(1).reduce((a, b) => a * b, 1)];
-    case "view":
-      return viewShape(s, spec.shape, id);
-    case "linear":
-      expectRank(flow, id, 2, op);
-      expectChannels(flow, id, spec.in, "features");
-      return [s[0], spec.out];
-    default:
-      return s;
-  }
-}
-
-function viewShape(input: readonly number[], target: readonly number[], id: string): number[] {
-  const total = input.reduce((a, b) => a * b, 1);
-  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const free = target.filter((d) => d === -1).length;
-  if (free > 1 || target.some((d) => d === 0 || d < -1)) {
-    throw new Error(`${id}: view(${target.join(", ")}) may hold one -1 and otherwise positive sizes`);
-  }
-  if (free === 0 ? known !== total : total % known !== 0) {
-    throw new Error(`${id}: view(${target.join(", ")}) does not fit an input of [${input.join(", ")}] (${total} values)`);
-  }
-  return target.map((d) => (d === -1 ? total / known : d));
-}
-
-/** Walks the architecture at an input size: every module's id and shapes, or the first problem. */
-export function planArchitecture(arch: Architecture, height: number, width: number): PlannedModule[] {
-  const flow: Flow = { shape: [1, arch.inputChannels, height, width], from: "the input" };
+/** Walks the graph at an input size: every module's inputs and shapes, or the first problem. */
+export function planGraph(graph: ModuleGraph, height: number, width: number): PlannedModule[] {
+  const shapes = new Map<string, readonly number[]>([[INPUT_NAME, [1, graph.inputChannels, height, width]]]);
   const planned: PlannedModule[] = [];
-  arch.steps.forEach((step, stepIndex) => {
-    const modules = "group" in step ? step.modules.map((spec, i) => ({ spec, id: `${step.group}.${i}`, i })) : [{ spec: step.call, id: step.id, i: undefined }];
-    for (const { spec, id, i } of modules) {
-      let shape: number[];
-      try {
-        shape = outputShape(spec, flow, id);
-      } catch (e) {
-        throw new ArchitectureError((e as Error).message, stepIndex, i);
-      }
+  let previous = INPUT_NAME;
+  graph.nodes.forEach(({ id, spec, inputs = [previous] }, index) => {
+    const op = pytorchOpName(spec);
+    try {
+      if (shapes.has(id)) throw new Error(`${id} is the name of an earlier module or of the input`);
+      if (!inputCount(spec, inputs.length)) throw new Error(`${id} (${op}) cannot read ${inputs.length} inputs`);
+      const flows = inputs.map((name) => {
+        const shape = shapes.get(name);
+        if (!shape) throw new Error(`${id} reads ${name}, which no earlier module gives`);
+        return { shape, from: name === INPUT_NAME ? "the input" : name };
+      });
+      const shape = outputShape(spec, flows, id, op);
       if (shape.some((d) => !(d > 0))) {
-        throw new ArchitectureError(
-          `${id} (${pytorchOpName(spec)}) shrinks [${flow.shape.join(", ")}] to [${shape.join(", ")}]: the input is too small for this depth`,
-          stepIndex,
-          i,
-        );
+        throw new Error(`${id} (${op}) shrinks [${flows[0].shape.join(", ")}] to [${shape.join(", ")}]: the input is too small for this depth`);
       }
-      planned.push({ id, spec, inputShape: flow.shape, outputShape: shape, stepIndex, moduleIndex: i });
-      flow.shape = shape;
-      flow.from = id;
+      planned.push({ id, spec, inputs, inputShape: flows[0].shape, outputShape: shape });
+      shapes.set(id, shape);
+      previous = id;
+    } catch (e) {
+      throw new PlanError((e as Error).message, index);
     }
   });
   return planned;
+}
+
+/** Plans a step-by-step architecture; its errors say which step and module is at fault. */
+export function planArchitecture(arch: Architecture, height: number, width: number): PlannedModule[] {
+  const { graph, places } = lower(arch);
+  try {
+    return planGraph(graph, height, width);
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    const place = places[e.nodeIndex];
+    throw new ArchitectureError(e.message, place.step, place.module);
+  }
 }

@@ -1,13 +1,14 @@
-import type { PixelOrder } from "../../shared/choices";
+import type { PixelOrder, TorchvisionArch } from "../../shared/choices";
 import { existsSync } from "fs";
 import * as path from "path";
 import Ajv from "ajv";
 import { createScanner, findNodeAtLocation, type JSONPath, type ParseError, parse, parseTree, printParseErrorCode, SyntaxKind } from "jsonc-parser";
 import schema from "../../../schemas/featuremaps.schema.json";
 import type { DisplayDefaults } from "../../shared/protocol";
-import { type Architecture, ArchitectureError, planArchitecture } from "./architecture";
+import { type Architecture, ArchitectureError, planArchitecture, planGraph, PlanError } from "./architecture";
 import type { AnalyzeRequest } from "../engine";
 import type { ModelSource, WeightsSource } from "./models";
+import { IMAGENET_CLASSES, TORCHVISION_MODELS, TORCHVISION_PREPROCESSING, torchvisionGraph } from "./torchvision/registry";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
 import { readWeightsShapes } from "../formats/weightsFile";
 import { checkWeights, WeightsMismatchError } from "./weights";
@@ -26,7 +27,7 @@ export interface ConfigProblem {
 }
 
 interface RawConfig {
-  model: { onnx?: string; architecture?: Architecture };
+  model: { onnx?: string; architecture?: Architecture | { torchvision: TorchvisionArch } };
   weights?: { init?: string; seed?: number; safetensors?: string; key?: string };
   input?: { size?: [number, number]; channelOrder?: PixelOrder; scale?: number; mean?: number[]; std?: number[] };
   images?: string[];
@@ -127,6 +128,18 @@ export function readModelConfig(text: string, file: string): { config?: ModelCon
     missing(raw.model.onnx, ["model", "onnx"], "model");
     if (raw.weights) problems.push({ message: "weights: an ONNX model carries its own weights; remove this or use an architecture", path: ["weights"] });
     model = { kind: "onnx", path: path.resolve(dir, raw.model.onnx) };
+  } else if (raw.model.architecture && "torchvision" in raw.model.architecture) {
+    const name = raw.model.architecture.torchvision;
+    const full: Preprocessing = { ...TORCHVISION_PREPROCESSING, ...preprocessing };
+    try {
+      planGraph(TORCHVISION_MODELS[name].build(IMAGENET_CLASSES), full.height, full.width);
+    } catch (e) {
+      if (!(e instanceof PlanError)) throw e;
+      const where: JSONPath = raw.input?.size ? ["input", "size"] : ["model", "architecture", "torchvision"];
+      problems.push({ message: `${name} at ${full.height}x${full.width}: ${e.message}`, path: where });
+    }
+    if (raw.weights?.safetensors) missing(raw.weights.safetensors, ["weights", "safetensors"], "weights file");
+    model = { kind: "torchvision", name, weights: weightsSource(raw, dir) };
   } else {
     const architecture = { inputChannels: 3, ...raw.model.architecture } as Architecture;
     const full: Preprocessing = { ...NOTEBOOK_PREPROCESSING, ...preprocessing };
@@ -199,14 +212,19 @@ export function lineOf(text: string, offset: number): number {
  */
 export async function weightsProblems(config: ModelConfig): Promise<ConfigProblem[]> {
   const model = config.model;
-  if (model.kind !== "architecture" || !("file" in model.weights)) return [];
+  if ((model.kind !== "architecture" && model.kind !== "torchvision") || !("file" in model.weights)) return [];
   const { file, key } = model.weights;
   try {
-    const modules = planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width);
-    checkWeights(modules, await readWeightsShapes(file, key));
+    const shapes = await readWeightsShapes(file, key);
+    if (model.kind === "torchvision") {
+      const size = { ...TORCHVISION_PREPROCESSING, ...config.preprocessing };
+      checkWeights(planGraph(await torchvisionGraph(model.name, model.weights), size.height, size.width), shapes);
+      return [];
+    }
+    checkWeights(planArchitecture(model.architecture, model.preprocessing.height, model.preprocessing.width), shapes);
     return [];
   } catch (e) {
-    if (e instanceof WeightsMismatchError) {
+    if (e instanceof WeightsMismatchError && model.kind === "architecture") {
       const where = new Map<string, JSONPath>();
       for (const key of e.keys) {
         const p = modulePathOfKey(model.architecture, key) ?? ["weights", "safetensors"];

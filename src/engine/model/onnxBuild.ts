@@ -1,12 +1,11 @@
 import { onnx } from "onnx-proto";
-import type { PlannedModule } from "./architecture";
+import { INPUT_NAME, type PlannedModule } from "./architecture";
 import type { Tensor, WeightMap } from "./weights";
 
 // Builds an ONNX graph with one node per PyTorch module. Every node's output tensor is named by
 // the module id and listed as a graph output: onnxruntime returns intermediates only when they
 // are graph outputs, and this way one run yields every layer.
 
-export const INPUT_NAME = "input";
 const OPSET = 17;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
@@ -24,6 +23,10 @@ function floatAttribute(name: string, value: number): onnx.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
 }
 
+function floatInitializer(name: string, value: number): onnx.ITensorProto {
+  return { name, dims: [], dataType: FLOAT, floatData: [value] };
+}
+
 function int64Initializer(name: string, values: readonly number[]): onnx.ITensorProto {
   const data = new BigInt64Array(values.map(BigInt));
   return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(data.buffer) };
@@ -36,14 +39,15 @@ interface Emitted {
   readonly constants?: onnx.ITensorProto[];
 }
 
-/** The ONNX node(s) for one module, reading `input` and writing the tensor named `id`. */
-function emit(module: PlannedModule, input: string): Emitted {
-  const { id, spec } = module;
-  const node = (opType: string, inputs: string[], attrs: onnx.IAttributeProto[] = []): onnx.INodeProto => ({
-    name: id,
+/** The ONNX node(s) for one module, reading its inputs and writing the tensor named by its id. */
+function emit(module: PlannedModule): Emitted {
+  const { id, spec, inputs } = module;
+  const input = inputs[0];
+  const node = (opType: string, nodeInputs: string[], attrs: onnx.IAttributeProto[] = [], output = id): onnx.INodeProto => ({
+    name: output,
     opType,
-    input: inputs,
-    output: [id],
+    input: nodeInputs,
+    output: [output],
     attribute: attrs,
   });
   switch (spec.type) {
@@ -66,6 +70,28 @@ function emit(module: PlannedModule, input: string): Emitted {
     }
     case "relu":
       return { nodes: [node("Relu", [input])] };
+    case "relu6": {
+      const [low, high] = [`${id}.min`, `${id}.max`];
+      return { nodes: [node("Clip", [input, low, high])], constants: [floatInitializer(low, 0), floatInitializer(high, 6)] };
+    }
+    case "hardswish":
+      return { nodes: [node("HardSwish", [input])] };
+    case "hardsigmoid":
+      // PyTorch's is relu6(x + 3) / 6; ONNX's default slope and offset are 0.2 and 0.5.
+      return { nodes: [node("HardSigmoid", [input], [floatAttribute("alpha", 1 / 6), floatAttribute("beta", 0.5)])] };
+    case "silu": {
+      const gate = `${id}.sigmoid`;
+      return { nodes: [node("Sigmoid", [input], [], gate), node("Mul", [input, gate])] };
+    }
+    case "add":
+      return { nodes: [node("Add", [...inputs])] };
+    case "mul":
+      return { nodes: [node("Mul", [...inputs])] };
+    case "concat":
+      return { nodes: [node("Concat", [...inputs], [attribute("axis", 1)])] };
+    case "stochastic_depth":
+    case "container":
+      return { nodes: [node("Identity", [input])] };
     case "leaky_relu":
       return { nodes: [node("LeakyRelu", [input], [floatAttribute("alpha", spec.slope ?? 0.01)])] };
     case "sigmoid":
@@ -82,13 +108,21 @@ function emit(module: PlannedModule, input: string): Emitted {
       const attrs = [attribute("kernel_shape", [spec.kernel, spec.kernel]), attribute("strides", [stride, stride]), attribute("pads", [p, p, p, p])];
       // nn.AvgPool2d counts padding in the divisor by default.
       if (spec.type === "avgpool2d") attrs.push(attribute("count_include_pad", 1));
+      else if (spec.ceil === true) attrs.push(attribute("ceil_mode", 1));
       return { nodes: [node(spec.type === "maxpool2d" ? "MaxPool" : "AveragePool", [input], attrs)] };
     }
     case "adaptive_avgpool2d": {
       if (spec.output === 1) return { nodes: [node("GlobalAveragePool", [input])] };
-      const kh = module.inputShape[2] / spec.output;
-      const kw = module.inputShape[3] / spec.output;
-      return { nodes: [node("AveragePool", [input], [attribute("kernel_shape", [kh, kw]), attribute("strides", [kh, kw])])] };
+      // The graph runs at any size, so no kernel can be fixed: split the last axis into `output`
+      // windows and average each, for width then height ([N, C, H, W] -> [N, C, H, o] ->
+      // [N, C, o, H] -> [N, C, o, o]). The planner has checked the size is a multiple of it.
+      const split = `${id}.windows`;
+      const step = (from: string, k: number, last: boolean): onnx.INodeProto[] => [
+        node("Reshape", [from, split], [], `${id}.split${k}`),
+        node("ReduceMean", [`${id}.split${k}`], [attribute("axes", [4]), attribute("keepdims", 0)], `${id}.mean${k}`),
+        node("Transpose", [`${id}.mean${k}`], [attribute("perm", [0, 1, 3, 2])], last ? id : `${id}.turn${k}`),
+      ];
+      return { nodes: [...step(input, 0, false), ...step(`${id}.turn0`, 1, true)], constants: [int64Initializer(split, [0, 0, 0, spec.output, -1])] };
     }
     case "flatten":
       return { nodes: [node("Flatten", [input], [attribute("axis", 1)])] };
@@ -131,9 +165,8 @@ export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap,
   const nodes: onnx.INodeProto[] = [];
   const constants: onnx.ITensorProto[] = [];
   const parameters = new Map<string, Tensor>();
-  let current = INPUT_NAME;
   for (const module of modules) {
-    const emitted = emit(module, current);
+    const emitted = emit(module);
     nodes.push(...emitted.nodes);
     constants.push(...(emitted.constants ?? []));
     for (const key of emitted.parameters ?? []) {
@@ -141,7 +174,6 @@ export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap,
       if (!t) throw new Error(`no weight ${key}`);
       parameters.set(key, t);
     }
-    current = module.id;
   }
   const model = onnx.ModelProto.create({
     irVersion: 8,

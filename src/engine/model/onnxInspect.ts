@@ -1,7 +1,7 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { onnx } from "onnx-proto";
-import { moduleOfNode, nodeLeaf } from "./pytorchNames";
+import { exportedLayers } from "./pytorchNames";
 import { FeatureMapsError } from "../../shared/errors";
 import { containedPath, readRegularFile } from "../formats/files";
 import type { ModelDtype } from "../../shared/choices";
@@ -14,6 +14,8 @@ export interface Candidate {
   readonly id: string;
   readonly name: string;
   readonly op: string;
+  /** Enclosing PyTorch modules, innermost first, for an exported model's module tree. */
+  readonly ancestors?: readonly string[];
   /** The float32 tensor onnxruntime returns for it, when the map itself is not float32. */
   readonly fetch?: string;
   /** Its element type before that conversion, when not float32. */
@@ -83,43 +85,31 @@ async function inlineExternalData(model: onnx.ModelProto, modelPath: string, fil
   }
 }
 
-/** Ids users recognise: the PyTorch module that a node ends, else the tensor's own name. */
-function candidateIds(nodes: readonly onnx.INodeProto[], graphOutputs: ReadonlySet<string>): Map<onnx.INodeProto, string> {
-  const moduleOf = new Map(nodes.map((n) => [n, moduleOfNode(n.name ?? "")] as const));
-  const producer = new Map<string, onnx.INodeProto>();
-  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
-  // A node is a module's exit when something outside the module reads its output.
-  const exits = new Map<string, Set<onnx.INodeProto>>();
-  const markExit = (n: onnx.INodeProto): void => {
-    const m = moduleOf.get(n);
-    if (m) exits.set(m, (exits.get(m) ?? new Set()).add(n));
-  };
-  for (const n of nodes) {
-    for (const input of n.input ?? []) {
-      const from = producer.get(input);
-      if (from && moduleOf.get(from) !== moduleOf.get(n)) markExit(from);
-    }
-  }
-  for (const o of graphOutputs) {
-    const from = producer.get(o);
-    if (from) markExit(from);
-  }
-  const ids = new Map<onnx.INodeProto, string>();
-  const used = new Set<string>();
-  for (const n of nodes) {
-    const m = moduleOf.get(n);
-    const tensor = n.output?.[0] ?? "";
-    let id = tensor;
-    if (m) id = exits.get(m)?.size === 1 && exits.get(m)?.has(n) ? m : `${m}/${nodeLeaf(n.name ?? "")}`;
-    if (used.has(id)) id = tensor;
-    used.add(id);
-    ids.set(n, id);
-  }
-  return ids;
-}
-
 function readableName(tensor: string): string {
   return tensor.replace(/_output_0$/, "").replace(/^\//, "");
+}
+
+/**
+ * Every node output that may be a layer, by the ids users recognise: PyTorch module names for an
+ * exported model (containers too, op `module`: the export does not keep module classes), else
+ * the tensor's own name.
+ */
+function layerCandidates(nodes: readonly onnx.INodeProto[], graphOutputs: ReadonlySet<string>): Candidate[] {
+  const named = exportedLayers(
+    nodes.map((n) => ({ name: n.name ?? "", inputs: n.input ?? [], outputs: n.output ?? [], layer: !NOT_LAYERS.has(n.opType ?? "") })),
+    graphOutputs,
+  );
+  const used = new Set<string>();
+  return nodes.flatMap((n, i) => {
+    const tensor = n.output?.[0] ?? "";
+    if (NOT_LAYERS.has(n.opType ?? "") || tensor === "") return [];
+    const layers = named[i] ?? [];
+    const candidates: Candidate[] =
+      layers.length > 0
+        ? layers.map((l) => ({ tensor, id: l.id, name: l.id, op: l.container ? "module" : (n.opType ?? "?"), ancestors: l.ancestors }))
+        : [{ tensor, id: tensor, name: readableName(tensor), op: n.opType ?? "?" }];
+    return candidates.filter((c) => !used.has(c.id) && used.add(c.id));
+  });
 }
 
 export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise<InspectedOnnx> {
@@ -151,29 +141,26 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
 
   const nodes = graph.node ?? [];
   const outputs = (graph.output ?? []).map((o) => o.name ?? "");
-  const ids = candidateIds(nodes, new Set(outputs));
-  const candidates: Candidate[] = nodes
-    .filter((n) => !NOT_LAYERS.has(n.opType ?? "") && foreign.activations.has(n.output?.[0] ?? ""))
-    .map((n) => {
-      const tensor = n.output?.[0] ?? "";
-      const id = ids.get(n) ?? tensor;
-      const dtype = foreign.dtypes.get(tensor);
-      const fetch = fetchAsFloat32(graph, tensor, dtype);
-      return {
-        tensor,
-        id,
-        name: id === tensor ? readableName(tensor) : id,
-        op: n.opType ?? "?",
-        ...(fetch === tensor ? {} : { fetch, dtype }),
-        ...(foreign.nhwc.has(tensor) ? { nhwc: true } : {}),
-      };
+  // Named over the whole graph; only the maps computed from the input, as floats, stay.
+  const fetches = new Map<string, string>();
+  const fetchOf = (tensor: string): string => {
+    let fetch = fetches.get(tensor);
+    if (fetch === undefined) fetches.set(tensor, (fetch = fetchAsFloat32(graph, tensor, foreign.dtypes.get(tensor))));
+    return fetch;
+  };
+  const candidates: Candidate[] = layerCandidates(nodes, new Set(outputs))
+    .filter((c) => foreign.activations.has(c.tensor))
+    .map((c) => {
+      const fetch = fetchOf(c.tensor);
+      return { ...c, ...(fetch === c.tensor ? {} : { fetch, dtype: foreign.dtypes.get(c.tensor) }), ...(foreign.nhwc.has(c.tensor) ? { nhwc: true } : {}) };
     });
-  // In the order they are computed, whatever the file's order.
+  // In the order they are computed, whatever the file's order (a container after the module that ends it).
   const order = new Map([...foreign.activations].map((t, i) => [t, i]));
   candidates.sort((a, b) => (order.get(a.tensor) ?? 0) - (order.get(b.tensor) ?? 0));
-  // Only the maps chosen are made graph outputs: onnxruntime keeps every graph output of a run.
+  // Only the maps chosen are made graph outputs, once per tensor: onnxruntime keeps every graph output of a run.
   const exposed = new Set(outputs);
-  graph.output = [...(graph.output ?? []), ...candidates.filter((c) => c.fetch !== undefined || !exposed.has(c.tensor)).map((c) => onnx.ValueInfoProto.create({ name: c.fetch ?? c.tensor }))];
+  const extra = [...new Set(candidates.map((c) => c.fetch ?? c.tensor))].filter((t) => !exposed.has(t));
+  graph.output = [...(graph.output ?? []), ...extra.map((name) => onnx.ValueInfoProto.create({ name }))];
   return {
     bytes: onnx.ModelProto.encode(model).finish(),
     inputName: foreign.inputName,

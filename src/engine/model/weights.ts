@@ -13,12 +13,16 @@ export type WeightMap = ReadonlyMap<string, Tensor>;
 export interface ParameterSpec {
   readonly key: string;
   readonly shape: readonly number[];
-  /** How PyTorch initialises it when a module is constructed. */
-  readonly init: { readonly uniform: number } | { readonly fill: number };
+  /** How PyTorch initialises it when a module is constructed: U(center - uniform, center + uniform), or a constant. */
+  readonly init: { readonly uniform: number; readonly center?: number } | { readonly fill: number };
 }
 
-/** The parameters and buffers a module owns, as `module.state_dict()` names them. */
-export function moduleParameters(module: PlannedModule): ParameterSpec[] {
+/**
+ * The parameters and buffers a module owns, as `module.state_dict()` names them. With
+ * `drawnStatistics`, BatchNorm's running mean and variance are drawn from U(-0.1, 0.1) and
+ * U(0.5, 1.5) instead of PyTorch's 0 and 1, as a trained network's are not trivial either.
+ */
+export function moduleParameters(module: PlannedModule, drawnStatistics = false): ParameterSpec[] {
   const { id, spec } = module;
   switch (spec.type) {
     case "conv2d": {
@@ -41,8 +45,8 @@ export function moduleParameters(module: PlannedModule): ParameterSpec[] {
       return [
         { key: `${id}.weight`, shape: [spec.features], init: { fill: 1 } },
         { key: `${id}.bias`, shape: [spec.features], init: { fill: 0 } },
-        { key: `${id}.running_mean`, shape: [spec.features], init: { fill: 0 } },
-        { key: `${id}.running_var`, shape: [spec.features], init: { fill: 1 } },
+        { key: `${id}.running_mean`, shape: [spec.features], init: drawnStatistics ? { uniform: 0.1 } : { fill: 0 } },
+        { key: `${id}.running_var`, shape: [spec.features], init: drawnStatistics ? { uniform: 0.5, center: 1 } : { fill: 1 } },
       ];
     default:
       return [];
@@ -58,45 +62,41 @@ export function parameterBytes(modules: readonly PlannedModule[]): number {
   return modules.reduce((sum, m) => sum + moduleParameters(m).reduce((s, p) => s + 4 * sizeOf(p.shape), 0), 0);
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+function drawParameter(param: ParameterSpec, seed: number): Tensor {
+  const data = new Float32Array(sizeOf(param.shape));
+  if ("fill" in param.init) {
+    data.fill(param.init.fill);
+  } else {
+    fillUniform(data, param.init.uniform, seed, param.key);
+    const center = param.init.center ?? 0;
+    if (center !== 0) for (let i = 0; i < data.length; i++) data[i] += center;
+  }
+  return { shape: param.shape, data };
 }
 
-/**
- * PyTorch's default initialisation, drawn from our seeded generator (not torch's own stream).
- * A parameter's values depend only on the seed, its key and its shape, so tensors of `reuse`
- * (drawn with the same seed) that match key and shape are taken as they are.
- */
-export function initialWeights(modules: readonly PlannedModule[], seed: number, reuse?: WeightMap): Map<string, Tensor> {
-  const weights = new Map<string, Tensor>();
-  for (const param of modules.flatMap(moduleParameters)) {
-    const old = reuse?.get(param.key);
-    if (old && sameShape(old.shape, param.shape)) {
-      weights.set(param.key, old);
-      continue;
-    }
-    const data = new Float32Array(sizeOf(param.shape));
-    if ("fill" in param.init) {
-      data.fill(param.init.fill);
-    } else {
-      fillUniform(data, param.init.uniform, seed, param.key);
-    }
-    weights.set(param.key, { shape: param.shape, data });
-  }
-  return weights;
+/** PyTorch's default initialisation, drawn from our seeded generator (not torch's own stream). */
+export function initialWeights(modules: readonly PlannedModule[], seed: number, drawnStatistics = false): Map<string, Tensor> {
+  return new Map(modules.flatMap((m) => moduleParameters(m, drawnStatistics)).map((p) => [p.key, drawParameter(p, seed)]));
 }
 
 /**
  * The initial weights of the last model built. Editing one layer of a config then redraws only
- * that layer's tensors instead of the model's millions of values.
+ * that layer's tensors instead of the model's millions of values. A parameter's values depend
+ * only on the seed, its key, its shape and its initialisation (a bias's bound comes from its
+ * layer's fan-in, which its own shape does not tell), so a tensor matching all four is kept.
  */
 export class DrawnWeights {
-  private last?: { readonly seed: number; readonly weights: WeightMap };
+  private last?: { readonly seed: number; readonly drawn: ReadonlyMap<string, { readonly how: string; readonly tensor: Tensor }> };
 
-  draw(modules: readonly PlannedModule[], seed: number): WeightMap {
-    const weights = initialWeights(modules, seed, this.last?.seed === seed ? this.last.weights : undefined);
-    this.last = { seed, weights };
-    return weights;
+  draw(modules: readonly PlannedModule[], seed: number, drawnStatistics = false): WeightMap {
+    const drawn = new Map<string, { how: string; tensor: Tensor }>();
+    for (const param of modules.flatMap((m) => moduleParameters(m, drawnStatistics))) {
+      const how = JSON.stringify([param.shape, param.init]);
+      const old = this.last?.seed === seed ? this.last.drawn.get(param.key) : undefined;
+      drawn.set(param.key, old?.how === how ? old : { how, tensor: drawParameter(param, seed) });
+    }
+    this.last = { seed, drawn };
+    return new Map([...drawn].map(([key, { tensor }]) => [key, tensor]));
   }
 }
 

@@ -104,4 +104,29 @@ describe("feature-maps CLI", () => {
       assert.equal(r.stdout, "");
     }
   });
+
+  it("--arch: a torchvision model by name, its seeded weights written and read back the same", async () => {
+    const layers = JSON.parse((await cli("layers", "--arch", "mobilenet_v3_small", "--image", SAMPLE_IMAGE)).stdout) as Array<{ id: string; shape: number[] }>;
+    assert.deepEqual(layers.find((l) => l.id === "features.1.block.0")?.shape, [1, 16, 56, 56], "the 224x224 default input");
+    assert.deepEqual(layers.slice(-2), [
+      { id: "classifier.3", name: "classifier.3", op: "Linear", tensor: "classifier.3", shape: [1, 1000] },
+      { id: "classifier", name: "classifier", op: "Sequential", tensor: "classifier", shape: [1, 1000] },
+    ]);
+    const weights = path.join(dir, "squeezenet.safetensors");
+    assert.equal((await cli("weights", "--arch", "squeezenet1_1", "--seed", "5", "--out", weights)).code, 0);
+    const a = path.join(dir, "s5.npy");
+    const b = path.join(dir, "file.npy");
+    await cli("dump", SAMPLE_IMAGE, "--arch", "squeezenet1_1", "--layer", "features.3", "--seed", "5", "--out", a);
+    await cli("dump", SAMPLE_IMAGE, "--arch", "squeezenet1_1", "--layer", "features.3", "--weights", weights, "--out", b);
+    assert.deepEqual(readNpy(await fs.readFile(a), "a").shape, [1, 128, 55, 55]);
+    assert.deepEqual(await fs.readFile(a), await fs.readFile(b));
+    for (const [args, expected] of [
+      [["layers", "--arch", "resnet9000"], /--arch takes one of resnet18, resnet34, /],
+      [["layers", "--arch", "resnet18", "model.onnx"], /give either an ONNX MODEL or --arch, not both/],
+    ] as const) {
+      const r = await cli(...args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, expected);
+    }
+  });
 });

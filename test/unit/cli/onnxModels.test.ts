@@ -58,16 +58,17 @@ function convStack(side: number, convs: number): Uint8Array {
 }
 
 describe("feature-maps layers on an ONNX model", () => {
-  it("lists a 1024x1024 model's 12 maps (768 MB of them) from their shapes, without running it", async () => {
+  it("lists a 1024x1024 model's 12 maps (768 MB of them) and their 6 blocks from their shapes, without running it", async () => {
     const file = path.join(dir, "big.onnx");
     await fs.writeFile(file, convStack(1024, 6));
     const r = await runCliBounded(["layers", file], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     const layers = JSON.parse(r.stdout) as Listed[];
-    assert.equal(layers.length, 12);
+    // Each block is a layer too, holding the tensor of the module that ends it.
+    assert.equal(layers.length, 18);
     assert.deepEqual(layers[0], { id: "block0.conv", name: "block0.conv", op: "Conv", tensor: "/block0/conv/Conv_output_0", shape: [1, 16, 1024, 1024] });
-    assert.deepEqual(layers[11], { id: "block5.act", name: "block5.act", op: "Relu", tensor: "/block5/act/Relu_output_0", shape: [1, 16, 1024, 1024] });
-    assert.match(r.stderr, /big\.onnx: float32, input \[1, 3, 1024, 1024\], 12 layers/);
+    assert.deepEqual(layers[17], { id: "block5", name: "block5", op: "module", tensor: "/block5/act/Relu_output_0", shape: [1, 16, 1024, 1024] });
+    assert.match(r.stderr, /big\.onnx: float32, input \[1, 3, 1024, 1024\], 18 layers/);
     // A run would hold every map until it ends: 768 MB. Node and onnxruntime alone take about 150.
     assert.ok(r.peakMB < 400, `peak ${r.peakMB.toFixed(0)} MB`);
   });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Architecture, ArchitectureError, moduleIds, planArchitecture } from "../../../../src/engine/model/architecture";
+import { type Architecture, ArchitectureError, moduleIds, type ModuleSpec, planArchitecture } from "../../../../src/engine/model/architecture";
+import { FeatureMapsEngine } from "../../../../src/engine/engine";
 import { xaiArchitecture } from "../../../../src/engine/model/xaiArchitecture";
 
 describe("the seed's XAI architecture", () => {
@@ -60,5 +61,57 @@ describe("planArchitecture errors", () => {
   it("says when a view does not fit", () => {
     const arch: Architecture = { inputChannels: 3, steps: [{ call: { type: "view", shape: [-1, 7] }, id: "view" }] };
     assert.throws(() => planArchitecture(arch, 10, 10), /view\(-1, 7\) does not fit an input of \[1, 3, 10, 10\]/);
+  });
+});
+
+describe("leaf modules torchvision needs, in a step architecture", () => {
+  const one = (spec: ModuleSpec): Architecture => ({ inputChannels: 1, steps: [{ group: "f", modules: [spec] }] });
+  // PyTorch's formulas; the ramp covers both flat ends of each.
+  const leaves: ReadonlyArray<readonly [ModuleSpec, (x: number) => number]> = [
+    [{ type: "hardswish" }, (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6],
+    [{ type: "relu6" }, (x) => Math.min(Math.max(x, 0), 6)],
+    [{ type: "silu" }, (x) => x / (1 + Math.exp(-x))],
+    [{ type: "hardsigmoid" }, (x) => Math.min(Math.max(x + 3, 0), 6) / 6],
+  ];
+  const ceilPool: ModuleSpec = { type: "maxpool2d", kernel: 2, stride: 2, padding: 1, ceil: true };
+
+  it("compute PyTorch's Hardswish, ReLU6, SiLU and Hardsigmoid, and ceil_mode's last-window rule", async () => {
+    // 5 -> 3 with ceil_mode: ceil((5 + 2 - 2) / 2) + 1 = 4 windows, but the 4th would start in the right padding.
+    assert.deepEqual(planArchitecture(one(ceilPool), 5, 5)[0].outputShape, [1, 1, 3, 3]);
+    const ramp = Float32Array.from({ length: 25 }, (_, i) => (i - 12) * 0.75);
+    const preprocessing = { height: 5, width: 5, channelOrder: "rgb", scale: 1 } as const;
+    const engine = new FeatureMapsEngine({ provider: "cpu" });
+    const run = (spec: ModuleSpec) =>
+      engine.analyze({ input: { tensor: ramp, height: 5, width: 5, label: "ramp" }, model: { kind: "architecture", label: spec.type, architecture: one(spec), weights: { seed: 0 }, preprocessing } });
+    try {
+      for (const [spec, f] of leaves) {
+        const got = (await (await run(spec)).activation("f.0")).data;
+        ramp.forEach((x, j) => assert.ok(Math.abs(got[j] - f(x)) < 1e-6, `${spec.type}(${x}): ${got[j]}, PyTorch ${f(x)}`));
+      }
+      const pooled = await (await run(ceilPool)).activation("f.0");
+      assert.deepEqual([...pooled.shape], [1, 1, 3, 3]);
+      // Windows start at -1, 1, 3 (padding is -inf): rows 0, 1-2, 3-4.
+      assert.deepEqual([...pooled.data], [ramp[0], ramp[2], ramp[4], ramp[10], ramp[12], ramp[14], ramp[20], ramp[22], ramp[24]]);
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it("average adaptively at any input size, not only the size the model was built at", async () => {
+    const arch: Architecture = { inputChannels: 1, steps: [{ group: "f", modules: [{ type: "adaptive_avgpool2d", output: 2 }] }] };
+    const engine = new FeatureMapsEngine({ provider: "cpu" });
+    try {
+      // Built for 4x4 (2x2 windows), run at 6x4: windows of 3 rows by 2 columns.
+      const input = Float32Array.from({ length: 24 }, (_, i) => i * i);
+      const preprocessing = { height: 4, width: 4, channelOrder: "rgb", scale: 1 } as const;
+      const analysis = await engine.analyze({ input: { tensor: input, height: 6, width: 4, label: "squares" }, model: { kind: "architecture", label: "pool", architecture: arch, weights: { seed: 0 }, preprocessing } });
+      const window = (r: number, c: number): number => [0, 1, 2].flatMap((dr) => [0, 1].map((dc) => input[(3 * r + dr) * 4 + 2 * c + dc])).reduce((a, b) => a + b) / 6;
+      const pooled = await analysis.activation("f.0");
+      assert.deepEqual([...pooled.shape], [1, 1, 2, 2]);
+      const expected = [window(0, 0), window(0, 1), window(1, 0), window(1, 1)];
+      pooled.data.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1e-6 * expected[i], `window ${i}: ${v}, expected ${expected[i]}`));
+    } finally {
+      engine.dispose();
+    }
   });
 });

@@ -115,8 +115,9 @@ describe("shapes without a run", () => {
     const inferred = model.shapes?.(100, 100).shapes;
     const ran = await runShapes(model.bytes, model.inputName, [1, 3, 100, 100]);
     for (const c of model.candidates) assert.deepEqual(inferred?.get(c.tensor), ran.get(c.tensor), c.id);
-    // Every conv, ReLU and pool of the export, and the flatten and linear layers after them.
-    assert.equal(model.candidates.length, 37);
+    // Every conv, ReLU and pool of the export, the flatten and linear layers after them, and the
+    // two Sequential containers.
+    assert.equal(model.candidates.length, 39);
   });
 
   it("leave an op they do not know unknown, and what follows it; the listed layers come from a probe then", async () => {

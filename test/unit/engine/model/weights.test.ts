@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { planArchitecture } from "../../../../src/engine/model/architecture";
+import { type Architecture, planArchitecture, planGraph } from "../../../../src/engine/model/architecture";
 import { readSafetensors, writeSafetensors } from "../../../../src/engine/formats/safetensors";
-import type { Architecture } from "../../../../src/engine/model/architecture";
+import { resnet34, resnet50 } from "../../../../src/engine/model/torchvision/resnet";
 import { checkWeights, DrawnWeights, initialWeights, type Tensor, WeightsMismatchError } from "../../../../src/engine/model/weights";
 import { xaiArchitecture } from "../../../../src/engine/model/xaiArchitecture";
 
@@ -78,6 +78,29 @@ describe("redrawing the weights of an edited architecture", () => {
     assert.deepEqual(after.get("features.0.weight")?.shape, [32, 3, 3, 3]);
     assert.deepEqual(after.get("features.4.weight")?.shape, [64, 32, 3, 3]);
     for (const [key, t] of fresh) assert.deepEqual(after.get(key)?.data, t.data, key);
+  });
+
+  it("draws a bias anew when its layer's fan-in changes, though its own shape does not", () => {
+    const drawn = new DrawnWeights();
+    const narrow = planGraph(resnet34(1000), 64, 64);
+    const wide = planGraph(resnet50(1000), 64, 64);
+    drawn.draw(narrow, 0, true);
+    const after = drawn.draw(wide, 0, true);
+    assert.deepEqual(after.get("fc.bias")?.data, initialWeights(wide, 0, true).get("fc.bias")?.data);
+    const bound = Math.max(...after.get("fc.bias")!.data.map(Math.abs));
+    assert.ok(bound <= 1 / Math.sqrt(2048) && bound > 0.9 / Math.sqrt(2048), `fc.bias within 1/sqrt(2048), got ${bound}`);
+  });
+
+  it("draws BatchNorm statistics away from (0, 1) only when asked, as torchvision models are", () => {
+    const plain = initialWeights(plan, 0);
+    assert.ok(plain.get("features.1.running_mean")!.data.every((v) => v === 0));
+    assert.ok(plain.get("features.1.running_var")!.data.every((v) => v === 1));
+    const tv = initialWeights(planGraph(resnet34(1000), 64, 64), 0, true);
+    const mean = tv.get("bn1.running_mean")!.data;
+    const variance = tv.get("bn1.running_var")!.data;
+    assert.ok(mean.every((v) => Math.abs(v) <= 0.1) && new Set(mean).size === 64);
+    assert.ok(variance.every((v) => v >= 0.5 && v <= 1.5) && new Set(variance).size === 64);
+    assert.ok(tv.get("bn1.weight")!.data.every((v) => v === 1), "BatchNorm's weight keeps PyTorch's 1");
   });
 
   it("draws everything anew for another seed", () => {
