@@ -1,5 +1,5 @@
 import type { onnx } from "onnx-proto";
-import type { ModelDtype } from "../../shared/choices";
+import { MODEL_DTYPES, type ModelDtype, oneOf } from "../../shared/choices";
 import { DT, type GraphNode, intAttr, type LightGraph, num } from "./onnxGraph";
 
 // Element types of a graph's tensors, inferred before any run: onnxruntime makes a graph output of
@@ -109,24 +109,17 @@ export function isActivation(node: GraphNode, facts: TensorFacts): boolean {
   return !(node.op === "Cast" && isInteger(facts.types.get(node.inputs[0])));
 }
 
-const MODEL_TYPES: Readonly<Record<number, ModelDtype>> = {
-  [DT.FLOAT]: "float32",
-  [DT.FLOAT16]: "float16",
-  [DT.BFLOAT16]: "bfloat16",
-  [DT.DOUBLE]: "float64",
-  [DT.UINT8]: "uint8",
-  [DT.INT8]: "int8",
-};
+/** Bytes per element of the types a model's precision can be. */
+const WIDTHS: Readonly<Record<number, number>> = { [DT.FLOAT]: 4, [DT.FLOAT16]: 2, [DT.BFLOAT16]: 2, [DT.DOUBLE]: 8, [DT.UINT8]: 1, [DT.INT8]: 1 };
 
 /** The model's precision: the element type that holds most of its weight bytes. */
 export function modelDtype(initializers: readonly onnx.ITensorProto[]): ModelDtype {
-  const widths: Readonly<Record<number, number>> = { [DT.FLOAT]: 4, [DT.FLOAT16]: 2, [DT.BFLOAT16]: 2, [DT.DOUBLE]: 8, [DT.UINT8]: 1, [DT.INT8]: 1 };
   const bytes = new Map<ModelDtype, number>();
   for (const t of initializers) {
-    const kind = MODEL_TYPES[t.dataType ?? 0];
-    if (!kind) continue;
+    const kind = dtypeName(t.dataType ?? 0);
+    if (!oneOf(MODEL_DTYPES, kind)) continue;
     const n = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
-    bytes.set(kind, (bytes.get(kind) ?? 0) + n * widths[t.dataType ?? 0]);
+    bytes.set(kind, (bytes.get(kind) ?? 0) + n * WIDTHS[t.dataType ?? 0]);
   }
   let best: ModelDtype = "float32";
   for (const [kind, b] of bytes) if (b > (bytes.get(best) ?? 0)) best = kind;
