@@ -8,14 +8,19 @@ import { seededStateDict } from "../engine/model/models";
 import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest } from "../shared/protocol";
-import { analyzeRequest, colormapOption, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
-import { DEFAULTS, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { analyzeRequest, colormapOption, inputArraySize, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
+import { DEFAULTS, dtypeLabel, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import type { ModelConfig } from "../engine/model/config";
+import { dumpAll } from "./dumpAll";
+import { readImage } from "../engine/image/decode";
 import { FeatureMapsError } from "../shared/errors";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
-  feature-maps layers [MODEL.onnx] [--image IMG]          layers as JSON: id, name, op, shape
+  feature-maps layers [MODEL.onnx] [--image IMG]          layers as JSON: id, name, op, tensor, shape
+                                                          (from the ops, without a run where possible)
   feature-maps dump IMG --layer ID [MODEL.onnx] --out F.npy   one layer as float32 .npy
+  feature-maps dump IMG --all [MODEL.onnx] --out F.npz        every layer in one .npz (np.load)
   feature-maps render IMG --layer ID [MODEL.onnx] --out F.png [--channels 0,5,9 | --grid RxC]
                         [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
   feature-maps weights [--seed N] [--arch NAME] --out F.safetensors   a model's seeded weights
@@ -41,6 +46,7 @@ const OPTIONS = {
   normalize: { type: "string" },
   clip: { type: "string" },
   "memory-budget": { type: "string" },
+  all: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -75,24 +81,37 @@ function positionalModel(rest: string[]): string | undefined {
   return rest.find((a) => a.toLowerCase().endsWith(".onnx"));
 }
 
+/** The input size `layers` lists shapes at: --input-npy's own, else the model's as options change it. */
+async function layersSize(values: Values, defaults: { height: number; width: number }, config: ModelConfig | undefined): Promise<{ height: number; width: number }> {
+  const npy = typeof values["input-npy"] === "string" ? values["input-npy"] : undefined;
+  if (npy) return inputArraySize(values, npy, config);
+  return { ...defaults, ...config?.preprocessing, ...preprocessingOverrides(values) };
+}
+
+/**
+ * Layers with their shapes at the input size, worked out without running the model wherever that
+ * can be done: a large model's layers are listed in the memory of its weights, not of its maps.
+ * The shapes do not depend on the image, only on its size after preprocessing.
+ */
 async function layers(values: Values, rest: string[]): Promise<void> {
   const engine = engineFor(values);
-  const image = typeof values.image === "string" ? values.image : undefined;
-  const request = await analyzeRequest(values, image, positionalModel(rest));
-  let list;
-  if (request) {
-    list = (await engine.analyze(request)).model.layers;
-  } else {
-    // Without an image: shapes at the model's default size, for a blank input.
-    const config = typeof values.config === "string" ? await loadConfig(values.config) : undefined;
-    const model = modelSource(values, positionalModel(rest), config);
-    const runner = await engine.open(model);
-    const p = { ...runner.model.defaults, ...config?.preprocessing, ...preprocessingOverrides(values) };
-    const tensor = new Float32Array(runner.model.inputChannels * p.height * p.width);
-    list = (await engine.analyze({ input: { tensor, height: p.height, width: p.width, label: "a blank input" }, model, preprocessing: p })).model.layers;
+  // An image given is read, so a broken one is reported as it would be by dump and render.
+  if (typeof values.image === "string") {
+    if (typeof values["input-npy"] === "string") throw new UsageError("give an image or --input-npy, not both");
+    await readImage(values.image, DEFAULTS.maxMegapixels);
   }
-  const lines = list.map(({ id, name, op, shape }) => JSON.stringify({ id, name, op, shape }));
+  const config = typeof values.config === "string" ? await loadConfig(values.config) : undefined;
+  const model = modelSource(values, positionalModel(rest), config);
+  const runner = await engine.open(model);
+  const { height, width } = await layersSize(values, runner.model.defaults, config);
+  const planned = await engine.plan(model, height, width);
+  const [list, estimated] = [planned.layers, new Set(planned.estimated)];
+  const lines = list.map(({ id, name, op, tensor, dtype, layout, shape }) =>
+    JSON.stringify({ id, name, op, tensor: tensor ?? id, ...(dtype ? { dtype } : {}), ...(layout ? { layout } : {}), shape, ...(estimated.has(id) ? { estimated: true } : {}) }),
+  );
   process.stdout.write(`[\n${lines.join(",\n")}\n]\n`);
+  const m = runner.model;
+  process.stderr.write(`${m.label}: ${dtypeLabel(m.dtype ?? "float32")}, input [${(m.nhwc ? [1, height, width, m.inputChannels] : [1, m.inputChannels, height, width]).join(", ")}]${m.nhwc ? " (NHWC)" : ""}, ${list.length} layers\n`);
   engine.dispose();
 }
 
@@ -105,13 +124,26 @@ async function analysisFor(values: Values, rest: string[]) {
 }
 
 async function dump(values: Values, rest: string[]): Promise<void> {
+  if (values.all && values.layer !== undefined) throw new UsageError("give --layer or --all, not both");
   const out = await outOption(values);
+  if (values.all && !out.toLowerCase().endsWith(".npz")) throw new UsageError(`--all writes an .npz (every layer in one file); --out ${out} does not end in .npz`);
   const { engine, analysis } = await analysisFor(values, rest);
-  const layer = layerId(values, analysis.model.layers.map((l) => l.id));
-  const a = await analysis.activation(layer);
-  await writeOutputFile(out, writeNpy(a.data, a.shape));
-  process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
+  if (values.all) {
+    const bytes = await dumpAll(analysis, out);
+    process.stderr.write(`${analysis.model.layers.length} layers (${Math.ceil(bytes / 2 ** 20)} MB) -> ${out}\n`);
+  } else {
+    const layer = layerId(values, analysis.model.layers.map((l) => l.id));
+    const a = await analysis.activation(layer);
+    await writeOutputFile(out, writeNpy(a.data, a.shape));
+    process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
+  }
   engine.dispose();
+}
+
+/** The squarest grid that holds `count` tiles: 1 channel is one picture, 5 are 3x2. */
+function fittingGrid(count: number): { rows: number; columns: number } {
+  const columns = Math.max(1, Math.ceil(Math.sqrt(count)));
+  return { rows: Math.max(1, Math.ceil(count / columns)), columns };
 }
 
 function gridOption(values: Values): { rows: number; columns: number } | undefined {
@@ -136,12 +168,14 @@ async function render(values: Values, rest: string[]): Promise<void> {
   let layout = grid ?? NOTEBOOK_GRID;
   if (typeof values.channels === "string") {
     channels = values.channels.split(",").map((s) => Number(s.trim()));
-    const columns = Math.min(channels.length, Math.ceil(Math.sqrt(channels.length)));
-    layout = { rows: Math.ceil(channels.length / columns), columns };
+    layout = fittingGrid(channels.length);
   } else if (grid) {
     channels = Array.from({ length: Math.min(total, grid.rows * grid.columns) }, (_, i) => i);
+    // Fewer channels than cells: the rows they fill, not a picture of empty cells.
+    layout = { rows: Math.ceil(channels.length / Math.min(grid.columns, channels.length)), columns: Math.min(grid.columns, channels.length) };
   } else {
     channels = notebookChannels(total);
+    if (channels.length < NOTEBOOK_GRID.rows * NOTEBOOK_GRID.columns) layout = fittingGrid(channels.length);
   }
   const request: LayerRequest = { layer, start: 0, count: channels.length, channels, order: "index", normalize, clipPercent };
   await writeOutputFile(out, await renderGridPng(await analysis.layer(request), layout, colormap));

@@ -105,8 +105,15 @@ export function preprocessingOverrides(values: Values): Partial<Preprocessing> {
 /** A .npy header is at most 64 KiB in format 1; one bigger than that is not an input array. */
 const NPY_HEADER_READ = 12 + 65536;
 
-/** The array's header first: its shape is checked against the image limits before its data is read. */
-async function readInputArray(file: string, name: string, maxMegapixels: number): Promise<{ array: NpyArray; height: number; width: number }> {
+interface InputArrayHeader {
+  readonly size: number;
+  readonly dtype: NpyArray["dtype"];
+  readonly height: number;
+  readonly width: number;
+}
+
+/** The array's header, checked against the image limits before its data is read. */
+async function inputArrayHeader(file: string, name: string, maxMegapixels: number): Promise<InputArrayHeader> {
   const size = await regularFileSize(file, "array");
   const { shape, dtype, dataOffset, dataBytes } = readNpyHeader(await readRegularFile(file, "array", { offset: 0, length: Math.min(size, NPY_HEADER_READ) }), name);
   const batched = shape.length === 3 ? [1, ...shape] : shape;
@@ -119,20 +126,41 @@ async function readInputArray(file: string, name: string, maxMegapixels: number)
     throw new FeatureMapsError("INPUT_INVALID", `${name}: ${height}x${width} (HxW) is ${((height * width) / 1e6).toFixed(1)} megapixels, above the ${(limit / 1e6).toFixed(1)} megapixels a model input may have`);
   }
   if (dataOffset + dataBytes !== size) throw new FeatureMapsError("INPUT_INVALID", `${name}: ${size - dataOffset} data bytes for shape (${shape.join(", ")}), which needs ${dataBytes}`);
-  return { array: readNpy(await readRegularFile(file, "array", undefined, size), name), height, width };
+  return { size, dtype, height, width };
 }
 
-/** An image path, or --input-npy: float arrays are fed as they are, uint8 ones as 8-bit planes. */
-export async function inputSource(values: Values, image: string | undefined, overrides: Partial<Preprocessing>, maxMegapixels = DEFAULTS.maxMegapixels): Promise<InputSource | undefined> {
-  const npy = str(values, "input-npy");
-  if (npy && image) throw new UsageError("give an image or --input-npy, not both");
-  if (!npy) return image ? { image } : undefined;
-  // The array is the model input as it is: options that would resize or reorder an image would be ignored.
+/**
+ * The array is the model input as it is: options that would resize or reorder an image would be
+ * ignored, so they are refused, and so is a config's input size that the array does not have.
+ */
+function checkArrayOptions(values: Values, name: string, header: InputArrayHeader, configured: Partial<Preprocessing> | undefined): void {
   for (const option of ["size", "channel-order"]) {
     if (str(values, option) !== undefined) throw new UsageError(`--${option} is for images; an --input-npy array is fed at its own size and channel order`);
   }
+  const { height, width } = configured ?? {};
+  if (height !== undefined && width !== undefined && (height !== header.height || width !== header.width)) {
+    throw new UsageError(`the config's input size ${height}x${width} is for images; ${name} is ${header.height}x${header.width} and is fed at its own size`);
+  }
+}
+
+/** --input-npy's height and width, from its header alone. */
+export async function inputArraySize(values: Values, npy: string, config: ModelConfig | undefined, maxMegapixels = DEFAULTS.maxMegapixels): Promise<{ height: number; width: number }> {
   const name = path.basename(npy);
-  const { array, height, width } = await readInputArray(npy, name, maxMegapixels);
+  const header = await inputArrayHeader(npy, name, maxMegapixels);
+  checkArrayOptions(values, name, header, config?.preprocessing);
+  return { height: header.height, width: header.width };
+}
+
+/** An image path, or --input-npy: float arrays are fed as they are, uint8 ones as 8-bit planes. */
+export async function inputSource(values: Values, image: string | undefined, overrides: Partial<Preprocessing>, maxMegapixels = DEFAULTS.maxMegapixels, configured?: Partial<Preprocessing>): Promise<InputSource | undefined> {
+  const npy = str(values, "input-npy");
+  if (npy && image) throw new UsageError("give an image or --input-npy, not both");
+  if (!npy) return image ? { image } : undefined;
+  const name = path.basename(npy);
+  const header = await inputArrayHeader(npy, name, maxMegapixels);
+  checkArrayOptions(values, name, header, configured);
+  const { height, width } = header;
+  const array = readNpy(await readRegularFile(npy, "array", undefined, header.size), name);
   if (array.dtype !== "uint8") {
     if (str(values, "mean") !== undefined || str(values, "std") !== undefined) throw new UsageError(`--mean and --std scale uint8 planes; ${name} holds ${array.dtype} values, which are fed as they are`);
     return { tensor: array.data, height, width, label: name };
@@ -145,7 +173,8 @@ export async function analyzeRequest(values: Values, image: string | undefined, 
   const config = configFile ? await loadConfig(configFile) : undefined;
   // Command-line input options override the config's, which override the model's defaults.
   const preprocessing = { ...config?.preprocessing, ...preprocessingOverrides(values) };
-  const input = await inputSource(values, image ?? config?.images[0], preprocessing);
+  // A config's first image is not used with --input-npy, so giving both is not an error.
+  const input = await inputSource(values, str(values, "input-npy") ? image : (image ?? config?.images[0]), preprocessing, DEFAULTS.maxMegapixels, config?.preprocessing);
   return input && { input, model: modelSource(values, positionalModel, config), preprocessing };
 }
 

@@ -2,7 +2,7 @@ import { promises as fs } from "fs";
 import * as path from "path";
 import { DEFAULTS } from "../shared/choices";
 import { checkpoint, FeatureMapsError } from "../shared/errors";
-import type { ImageView, ModelView, ProviderChoice } from "../shared/protocol";
+import type { ImageView, LayerInfo, ModelView, ProviderChoice } from "../shared/protocol";
 import { Analysis } from "./analysis/analysis";
 import { ComputedActivations, HeldActivations } from "./analysis/sources";
 import type { Activation } from "./analysis/stats";
@@ -140,6 +140,22 @@ export class FeatureMapsEngine {
     return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
   }
 
+  /**
+   * The layers of a model at an input size, without a run wherever their shapes can be worked
+   * out (always for architectures; for ONNX models from their ops or onnxruntime's inference).
+   * Where they cannot, one run at that size gives them, unless the layers are over the memory
+   * budget: then those shapes are scaled from a small probe run, and `estimated` names them.
+   */
+  async plan(source: ModelSource, height: number, width: number): Promise<{ readonly runner: ModelRunner; readonly layers: readonly LayerInfo[]; readonly estimated: readonly string[] }> {
+    const runner = await this.open(source);
+    const planned = await planLayers(runner, height, width);
+    const estimated = planned.filter((l) => l.estimated).map((l) => l.info.id);
+    if (estimated.length === 0) return { runner, layers: withParents(planned.map((l) => l.info), runner.model.candidates), estimated };
+    const tensor = new Float32Array(runner.model.inputChannels * height * width);
+    const analysis = await this.analyze({ input: { tensor, height, width, label: "a blank input" }, model: source, preprocessing: { height, width } });
+    return { runner, layers: analysis.model.layers, estimated: analysis.model.keeps === "all" ? [] : estimated };
+  }
+
   /** What the engine has done, for the inference process's status. */
   get counts(): { readonly runs: number; readonly analyses: number } {
     return { runs: this.runs, analyses: this.analyses.size };
@@ -175,7 +191,8 @@ export class FeatureMapsEngine {
     // A module and the container it ends are one tensor: counted once.
     const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
     const heldBytes = [...byTensor.values()].reduce((sum, b) => sum + b, tensor.byteLength);
-    const base = { label: model.label, inputShape: [1, model.inputChannels, height, width], provider: runner.provider };
+    const inputShape = model.nhwc ? [1, height, width, model.inputChannels] : [1, model.inputChannels, height, width];
+    const base = { label: model.label, dtype: model.dtype ?? "float32", inputShape, provider: runner.provider };
     if (heldBytes <= this.budget) {
       const result = await this.oneAtATime(async () => {
         // Older analyses make room first, so the new one does not add to them.
@@ -192,8 +209,10 @@ export class FeatureMapsEngine {
       if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
       return a;
     };
-    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0]);
-    const view: ModelView = { ...base, keeps: "requested", outputShape: final?.info.shape ?? [], layers: withParents(planned.map((l) => l.info), model.candidates) };
+    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0])?.info;
+    // The model's own output shape, as a run reports it, not as an NHWC map is shown.
+    const outputShape = final?.layout === "nhwc" ? [final.shape[0], final.shape[2], final.shape[3], final.shape[1]] : (final?.shape ?? []);
+    const view: ModelView = { ...base, keeps: "requested", outputShape, layers: withParents(planned.map((l) => l.info), model.candidates) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
   }

@@ -29,6 +29,15 @@ export type Keeps = (typeof KEEPS)[number];
 export const PIXEL_ORDERS = ["bgr", "rgb"] as const;
 export type PixelOrder = (typeof PIXEL_ORDERS)[number];
 
+/** A model's precision: the element type of most of its weights; uint8 and int8 are quantized models. */
+export const MODEL_DTYPES = ["float32", "float16", "bfloat16", "float64", "uint8", "int8"] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
+/** How a model's precision reads in a label: `float16`, `uint8 quantized`. */
+export function dtypeLabel(dtype: ModelDtype): string {
+  return dtype === "uint8" || dtype === "int8" ? `${dtype} quantized` : dtype;
+}
+
 export const LAYER_KINDS = ["conv", "activation", "pool", "norm", "dropout", "linear", "output", "other"] as const;
 export type LayerKind = (typeof LAYER_KINDS)[number];
 

@@ -4,7 +4,7 @@
 // Activations always travel as exact-size typed arrays (structured clone keeps them binary);
 // never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
 
-import type { ChannelOrder, ExportKind, GridView, Keeps, LayerKind, ProviderChoice, ProviderName } from "./choices";
+import type { ChannelOrder, ExportKind, GridView, Keeps, LayerKind, ModelDtype, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
 import type { ErrorData } from "./errors";
 import type { NonFiniteCounts } from "./nonFinite";
@@ -26,6 +26,10 @@ export interface LayerInfo {
   readonly shape: readonly number[];
   /** The ONNX tensor holding it, when that differs from the id (foreign and exported models). */
   readonly tensor?: string;
+  /** The tensor's element type when not float32 (float16, bfloat16, float64): its values are shown converted to float32. */
+  readonly dtype?: string;
+  /** The tensor is [N, H, W, C] in the model; it is shown, dumped and shaped as [N, C, H, W]. */
+  readonly layout?: "nhwc";
   /**
    * The id of the module layer it sits in (`layer1.0` for `layer1.0.conv1`), for the module tree
    * of an exported PyTorch model; absent at the top and in flat models.
@@ -65,6 +69,8 @@ export interface LayerStats extends ChannelStats {
 
 export interface ModelView {
   readonly label: string;
+  /** The precision of the model's weights. */
+  readonly dtype: ModelDtype;
   readonly keeps: Keeps;
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];

@@ -1,5 +1,6 @@
 import "./header.css";
 import type { ImageView, ModelView, ProviderReport } from "../../src/shared/protocol";
+import { dtypeLabel } from "../../src/shared/choices";
 import { codicon, el, pictureCanvas } from "../common/dom";
 import { formatShape } from "../common/format";
 
@@ -51,7 +52,8 @@ export function renderHeader(image: ImageView, model: ModelView): HTMLElement {
         "div",
         { class: "header-line" },
         codicon("circuit-board"),
-        el("span", { class: "header-model", text: model.label, title: model.label }),
+        // float32 goes without saying; a half-precision or quantized model says so beside its name.
+        el("span", { class: "header-model", text: model.dtype === "float32" ? model.label : `${model.label} · ${dtypeLabel(model.dtype)}`, title: `${model.label} (${dtypeLabel(model.dtype)} weights)` }),
         providerBadge(model.provider),
       ),
       el(

@@ -52,12 +52,29 @@ export async function outputTarget(file: string): Promise<OutputTarget> {
 
 /** Writes `bytes` to `file` whole or not at all. */
 export async function writeOutputFile(file: string, bytes: Uint8Array): Promise<void> {
+  await writeOutputStream(file, (write) => write(bytes));
+}
+
+/**
+ * Writes what `produce` hands to `write`, chunk after chunk, to `file` whole or not at all: for
+ * outputs too large to hold at once (every layer of a model). An error from `produce` leaves any
+ * original as it was and is thrown as it is.
+ */
+export async function writeOutputStream(file: string, produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
   const target = await outputTarget(file);
   const temp = path.join(path.dirname(target.path), `.${path.basename(target.path)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   let handle: fs.FileHandle | undefined;
+  let producing = false;
   try {
     handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, target.mode ?? 0o666);
-    await handle.writeFile(bytes);
+    const open = handle;
+    producing = true;
+    await produce(async (chunk) => {
+      producing = false;
+      await open.writeFile(chunk);
+      producing = true;
+    });
+    producing = false;
     // On disk before the rename, so a crash cannot leave the new name on an empty file.
     await handle.sync();
     await handle.close();
@@ -66,6 +83,7 @@ export async function writeOutputFile(file: string, bytes: Uint8Array): Promise<
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
+    if (producing) throw e;
     throw unwritable(file, reason(e), target.mode !== undefined);
   }
 }

@@ -149,14 +149,9 @@ export async function prepareModel(source: ModelSource, drawn = new DrawnWeights
       const inspected = await inspect();
       const size = inspected.fixedSize ?? DEFAULT_ONNX_PREPROCESSING;
       return {
+        ...inspected,
         label: path.basename(source.path),
-        bytes: inspected.bytes,
-        inputName: inspected.inputName,
-        inputChannels: inspected.inputChannels,
         defaults: { ...DEFAULT_ONNX_PREPROCESSING, height: size.height, width: size.width },
-        fixedSize: inspected.fixedSize,
-        candidates: inspected.candidates,
-        outputs: inspected.outputs,
         reload: async () => (await inspect()).bytes,
       };
     }

@@ -4,6 +4,9 @@ import { onnx } from "onnx-proto";
 import { exportedLayers } from "./pytorchNames";
 import { FeatureMapsError } from "../../shared/errors";
 import { containedPath, readRegularFile } from "../formats/files";
+import type { ModelDtype } from "../../shared/choices";
+import { fetchAsFloat32, readForeignModel } from "./onnxForeign";
+import type { InferredShapes } from "./onnxShapes";
 
 /** A tensor that may be a layer: a node output, before a run tells its type and shape. */
 export interface Candidate {
@@ -13,6 +16,12 @@ export interface Candidate {
   readonly op: string;
   /** Enclosing PyTorch modules, innermost first, for an exported model's module tree. */
   readonly ancestors?: readonly string[];
+  /** The float32 tensor onnxruntime returns for it, when the map itself is not float32. */
+  readonly fetch?: string;
+  /** Its element type before that conversion, when not float32. */
+  readonly dtype?: string;
+  /** Stored as [N, H, W, C] (shown as [N, C, H, W]). */
+  readonly nhwc?: boolean;
 }
 
 export interface InspectedOnnx {
@@ -25,20 +34,18 @@ export interface InspectedOnnx {
   readonly candidates: readonly Candidate[];
   /** Tensor names of the model's own outputs. */
   readonly outputs: readonly string[];
+  /** Absent for built models, which are float32 and NCHW and know their shapes from their plan. */
+  readonly dtype?: ModelDtype;
+  /** The input is [N, H, W, C]: images are fed transposed. */
+  readonly nhwc?: boolean;
+  /** Every tensor's shape at an input size, without running the model. */
+  readonly shapes?: (height: number, width: number) => InferredShapes;
 }
 
 
 const MIN_OPSET = 7;
 // Ops whose outputs are shapes, indices or constants, never feature maps.
 const NOT_LAYERS = new Set(["Constant", "Shape", "Size", "ConstantOfShape", "NonZero", "Range", "Identity"]);
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-
-function dimValue(d: onnx.TensorShapeProto.IDimension): number | undefined {
-  const v = d.dimValue;
-  if (v === null || v === undefined) return undefined;
-  const n = typeof v === "number" ? v : Number(v.toString());
-  return n > 0 ? n : undefined;
-}
 
 /** An external_data offset or length: a decimal byte count, as ONNX writes it. */
 function byteCount(value: string | null | undefined): number | undefined {
@@ -130,28 +137,39 @@ export async function inspectOnnx(bytes: Uint8Array, modelPath: string): Promise
       `${file}: has ${inputs.length} inputs (${inputs.map((i) => i.name).join(", ")}); Feature Maps feeds one image tensor [1, C, H, W]`,
     );
   }
-  const input = inputs[0];
-  const tensorType = input.type?.tensorType;
-  const dims = tensorType?.shape?.dim ?? [];
-  if (tensorType?.elemType !== FLOAT || dims.length !== 4) {
-    throw new FeatureMapsError("MODEL_INVALID", `${file}: input ${input.name} is not a 4-D float tensor [N, C, H, W]; Feature Maps feeds images`);
-  }
-  const channels = dimValue(dims[1]) ?? 3;
-  const [height, width] = [dimValue(dims[2]), dimValue(dims[3])];
+  const foreign = readForeignModel(graph, inputs[0], file);
 
   const nodes = graph.node ?? [];
   const outputs = (graph.output ?? []).map((o) => o.name ?? "");
-  const candidates = layerCandidates(nodes, new Set(outputs));
+  // Named over the whole graph; only the maps computed from the input, as floats, stay.
+  const fetches = new Map<string, string>();
+  const fetchOf = (tensor: string): string => {
+    let fetch = fetches.get(tensor);
+    if (fetch === undefined) fetches.set(tensor, (fetch = fetchAsFloat32(graph, tensor, foreign.dtypes.get(tensor))));
+    return fetch;
+  };
+  const candidates: Candidate[] = layerCandidates(nodes, new Set(outputs))
+    .filter((c) => foreign.activations.has(c.tensor))
+    .map((c) => {
+      const fetch = fetchOf(c.tensor);
+      return { ...c, ...(fetch === c.tensor ? {} : { fetch, dtype: foreign.dtypes.get(c.tensor) }), ...(foreign.nhwc.has(c.tensor) ? { nhwc: true } : {}) };
+    });
+  // In the order they are computed, whatever the file's order (a container after the module that ends it).
+  const order = new Map([...foreign.activations].map((t, i) => [t, i]));
+  candidates.sort((a, b) => (order.get(a.tensor) ?? 0) - (order.get(b.tensor) ?? 0));
+  // Only the maps chosen are made graph outputs, once per tensor: onnxruntime keeps every graph output of a run.
   const exposed = new Set(outputs);
-  // A container shares its tensor with the module that ends it: one graph output each.
-  const extra = [...new Set(candidates.map((c) => c.tensor))].filter((t) => !exposed.has(t));
+  const extra = [...new Set(candidates.map((c) => c.fetch ?? c.tensor))].filter((t) => !exposed.has(t));
   graph.output = [...(graph.output ?? []), ...extra.map((name) => onnx.ValueInfoProto.create({ name }))];
   return {
     bytes: onnx.ModelProto.encode(model).finish(),
-    inputName: input.name ?? "",
-    inputChannels: channels,
-    fixedSize: height && width ? { height, width } : undefined,
+    inputName: foreign.inputName,
+    inputChannels: foreign.channels,
+    fixedSize: foreign.fixedSize,
     candidates,
     outputs,
+    dtype: foreign.dtype,
+    nhwc: foreign.layout === "nhwc",
+    shapes: foreign.shapes,
   };
 }

@@ -1,10 +1,13 @@
 import type { LayerInfo } from "../../shared/protocol";
 import { layerInfo, type ModelRunner, showsAsLayer } from "./inference";
+import { checkFixedSize } from "./inputSize";
 
 /** A layer a run at some size would give, and the bytes its activation takes. */
 export interface PlannedLayer {
   readonly info: LayerInfo;
   readonly bytes: number;
+  /** Its shape is scaled from a probe run at another size, not worked out: close, not exact. */
+  readonly estimated?: boolean;
 }
 
 /** Spatial side of the probe run that learns how a model's layers follow its input size. */
@@ -21,8 +24,9 @@ const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b
 
 /**
  * The layers of a run at height x width, without running there: exact for architectures (their
- * plan) and for ONNX models whose shapes onnxruntime infers; otherwise scaled from one small
- * probe run, since a CNN's maps follow the input size. What the memory budget is checked against.
+ * plan), for ONNX models whose shapes are worked out from their ops (onnxShapes.ts) or that
+ * onnxruntime infers; otherwise scaled from one small probe run, since a CNN's maps follow the
+ * input size. What the memory budget is checked against, and what `layers` lists.
  */
 export async function planLayers(runner: ModelRunner, height: number, width: number): Promise<PlannedLayer[]> {
   const { model } = runner;
@@ -33,21 +37,28 @@ export async function planLayers(runner: ModelRunner, height: number, width: num
       return shape ? [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape) }] : [];
     });
   }
+  checkFixedSize(model, height, width);
+  const inferred = model.shapes?.(height, width).shapes;
   const declared = runner.declared();
-  const known = [...declared.values()].every((d) => d.shape.every((x) => x !== null));
+  const known = model.candidates.every((c) => inferred?.has(c.tensor) || declared.get(c.id)?.shape.every((x) => x !== null));
   const probe = known ? undefined : await probeOf(runner);
   return model.candidates.flatMap((c) => {
     const d = declared.get(c.id);
-    if (!d || !showsAsLayer(model, c.tensor, d.type, d.shape.length)) return [];
+    const exact = inferred?.get(c.tensor);
+    if (!d || !showsAsLayer(model, c.tensor, d.type, exact?.length ?? d.shape.length)) return [];
+    if (exact) return [{ info: layerInfo(model, c, exact), bytes: 4 * count(exact) }];
+    // The probe saw the shape as the layer is shown; onnxruntime declares it as stored.
     const seen = probe?.shapes.get(c.id);
+    const stored = c.nhwc && seen ? [seen[0], seen[2], seen[3], seen[1]] : seen;
+    const [hAxis, wAxis] = c.nhwc ? [1, 2] : [2, 3];
     const shape = d.shape.map((x, i) => {
       if (x !== null) return x;
-      if (i === 0 || d.shape.length !== 4) return seen?.[i] ?? 1;
+      if (i === 0 || d.shape.length !== 4) return stored?.[i] ?? 1;
       // Spatial axes follow the input: as seen in the probe, scaled; without one, at most the input.
-      const [side, size] = i === 2 ? [probe?.side.height, height] : [probe?.side.width, width];
-      return seen && side ? Math.max(1, Math.round((seen[i] * size) / side)) : size;
+      const [side, size] = i === hAxis ? [probe?.side.height, height] : i === wAxis ? [probe?.side.width, width] : [undefined, 1];
+      return stored && side ? Math.max(1, Math.round((stored[i] * size) / side)) : (stored?.[i] ?? size);
     });
-    return [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape) }];
+    return [{ info: layerInfo(model, c, shape), bytes: 4 * count(shape), ...(d.shape.every((x) => x !== null) ? {} : { estimated: true }) }];
   });
 }
 

@@ -5,11 +5,13 @@ import type { PreparedModel } from "../model/models";
 import type { Candidate } from "../model/onnxInspect";
 import { pruneTo } from "../model/prune";
 import { openSession, type SessionOptions } from "./session";
+import type { Activation } from "../analysis/stats";
+import { FeatureMapsError } from "../../shared/errors";
+import { nchwShape, nchwToNhwc, nhwcToNchw } from "../model/onnxLayout";
+import { checkFixedSize, sizeProblem } from "./inputSize";
 
 /** Cut-down sessions kept per model: the layer on screen and its neighbours' prefetch. */
 const SLIM_SESSIONS = 3;
-import type { Activation } from "../analysis/stats";
-import { FeatureMapsError } from "../../shared/errors";
 
 export interface RunResult {
   readonly layers: readonly LayerInfo[];
@@ -30,10 +32,23 @@ export function showsAsLayer(model: RunnerModel, tensor: string, type: string, r
   return type === "float32" && (model.plan !== undefined || rank === 4 || model.outputs.includes(tensor));
 }
 
+/** `shape` as onnxruntime gives it; an NHWC map is listed as the NCHW one it is shown as. */
 export function layerInfo(model: RunnerModel, c: Candidate, shape: readonly number[]): LayerInfo {
   const kind = model.outputs.includes(c.tensor) ? "output" : layerKind(c.op);
-  return { id: c.id, name: c.name, op: c.op, kind, shape: [...shape], ...(c.tensor === c.id ? {} : { tensor: c.tensor }) };
+  return {
+    id: c.id,
+    name: c.name,
+    op: c.op,
+    kind,
+    shape: c.nhwc ? nchwShape(shape) : [...shape],
+    ...(c.tensor === c.id ? {} : { tensor: c.tensor }),
+    ...(c.dtype === undefined ? {} : { dtype: c.dtype }),
+    ...(c.nhwc && shape.length === 4 ? { layout: "nhwc" as const } : {}),
+  };
 }
+
+/** What onnxruntime returns for a candidate. */
+export const fetched = (c: Candidate): string => c.fetch ?? c.tensor;
 
 /** One model's onnxruntime session: a run returns every layer at once, or the layers asked for. */
 export class ModelRunner {
@@ -73,7 +88,7 @@ export class ModelRunner {
     }
     const out = new Map<string, { readonly type: string; readonly shape: readonly (number | null)[] }>();
     for (const c of this.model.candidates) {
-      const d = byTensor.get(c.tensor);
+      const d = byTensor.get(fetched(c));
       if (d) out.set(c.id, d);
     }
     return out;
@@ -83,30 +98,31 @@ export class ModelRunner {
   async run(input: Float32Array, height: number, width: number, only?: string): Promise<RunResult> {
     const { model } = this;
     const inputShape = [1, model.inputChannels, height, width];
-    if (model.fixedSize && (model.fixedSize.height !== height || model.fixedSize.width !== width)) {
-      throw new FeatureMapsError("MODEL_INVALID", `${model.label} only takes ${model.fixedSize.height}x${model.fixedSize.width} inputs, not ${height}x${width}`);
-    }
+    checkFixedSize(model, height, width);
     // An architecture says which module a too-small input breaks; onnxruntime would only say "Conv".
     model.plan?.(height, width);
-    const tensor = only === undefined ? undefined : model.candidates.find((c) => c.id === only)?.tensor;
-    if (only !== undefined && tensor === undefined) throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${only}" in ${model.label}`);
+    const wanted = only === undefined ? undefined : model.candidates.find((c) => c.id === only);
+    if (only !== undefined && wanted === undefined) throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${only}" in ${model.label}`);
+    // Images become NCHW tensors; an NHWC model gets them transposed.
+    const fed = model.nhwc ? new ort.Tensor("float32", nchwToNhwc(input, inputShape), [1, height, width, model.inputChannels]) : new ort.Tensor("float32", input, inputShape);
     let outputs: ort.InferenceSession.OnnxValueMapType;
     try {
-      const session = tensor === undefined ? this.session : await this.slimSession(tensor);
-      const all: Record<string, ort.Tensor> = { ...this.feeds, [model.inputName]: new ort.Tensor("float32", input, inputShape) };
+      const session = wanted === undefined ? this.session : await this.slimSession(fetched(wanted));
+      const all: Record<string, ort.Tensor> = { ...this.feeds, [model.inputName]: fed };
       const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
       outputs = await session.run(feeds);
     } catch (e) {
-      throw new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
+      throw sizeProblem(model, height, width) ?? new FeatureMapsError("MODEL_INVALID", `${model.label}: the run failed (${String((e as Error).message ?? e).split("\n")[0]})`);
     }
     const layers: LayerInfo[] = [];
     const activations = new Map<string, Activation>();
     let bytes = 0;
     for (const c of model.candidates) {
-      const t = outputs[c.tensor];
+      const t = outputs[fetched(c)];
       if (!t || !showsAsLayer(model, c.tensor, t.type, t.dims.length)) continue;
-      const data = t.data as Float32Array;
-      activations.set(c.id, { shape: [...t.dims], data });
+      const shown = c.nhwc && t.dims.length === 4 ? nhwcToNchw(t.data as Float32Array, t.dims) : { data: t.data as Float32Array, shape: [...t.dims] };
+      const data = shown.data;
+      activations.set(c.id, { shape: shown.shape, data });
       layers.push(layerInfo(model, c, t.dims));
       bytes += data.byteLength;
     }
@@ -114,7 +130,7 @@ export class ModelRunner {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
     }
     const final = outputs[model.outputs[0]];
-    return { layers, activations, inputShape, outputShape: final ? [...final.dims] : [], bytes };
+    return { layers, activations, inputShape: model.nhwc ? [1, height, width, model.inputChannels] : inputShape, outputShape: final ? [...final.dims] : [], bytes };
   }
 
   private slimSession(tensor: string): Promise<ort.InferenceSession> {

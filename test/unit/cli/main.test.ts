@@ -32,12 +32,13 @@ after(() => fs.rm(dir, { recursive: true, force: true }));
 
 describe("feature-maps CLI", () => {
   it("layers: JSON of every layer at the default 100x100, output [9, 2]", async () => {
-    const { code, stdout } = await cli("layers");
+    const { code, stdout, stderr } = await cli("layers");
     assert.equal(code, 0);
     const layers = JSON.parse(stdout) as Array<{ id: string; op: string; shape: number[] }>;
     assert.equal(layers.length, 60);
-    assert.deepEqual(layers[0], { id: "features.0", name: "features.0", op: "Conv2d", shape: [1, 64, 98, 98] });
-    assert.deepEqual(layers.find((l) => l.id === "features.30"), { id: "features.30", name: "features.30", op: "ReLU", shape: [1, 512, 12, 12] });
+    assert.deepEqual(layers[0], { id: "features.0", name: "features.0", op: "Conv2d", tensor: "features.0", shape: [1, 64, 98, 98] });
+    assert.deepEqual(layers.find((l) => l.id === "features.30"), { id: "features.30", name: "features.30", op: "ReLU", tensor: "features.30", shape: [1, 512, 12, 12] });
+    assert.match(stderr, /^XAI \(seed 0\): float32, input \[1, 3, 100, 100\], 60 layers$/m);
     assert.deepEqual(layers[layers.length - 1].shape, [9, 2]);
   });
 
@@ -108,8 +109,8 @@ describe("feature-maps CLI", () => {
     const layers = JSON.parse((await cli("layers", "--arch", "mobilenet_v3_small", "--image", SAMPLE_IMAGE)).stdout) as Array<{ id: string; shape: number[] }>;
     assert.deepEqual(layers.find((l) => l.id === "features.1.block.0")?.shape, [1, 16, 56, 56], "the 224x224 default input");
     assert.deepEqual(layers.slice(-2), [
-      { id: "classifier.3", name: "classifier.3", op: "Linear", shape: [1, 1000] },
-      { id: "classifier", name: "classifier", op: "Sequential", shape: [1, 1000] },
+      { id: "classifier.3", name: "classifier.3", op: "Linear", tensor: "classifier.3", shape: [1, 1000] },
+      { id: "classifier", name: "classifier", op: "Sequential", tensor: "classifier", shape: [1, 1000] },
     ]);
     const weights = path.join(dir, "squeezenet.safetensors");
     assert.equal((await cli("weights", "--arch", "squeezenet1_1", "--seed", "5", "--out", weights)).code, 0);

@@ -10,7 +10,7 @@ import { sortedPercentileRange } from "../../../support/sortedPercentiles";
 function analysisOf(layers: Record<string, Float32Array>): Analysis {
   const infos: LayerInfo[] = Object.keys(layers).map((id) => ({ id, name: id, op: "Conv", kind: "conv", shape: [1, 2, 2, 2] }));
   const activations = new Map<string, Activation>(Object.entries(layers).map(([id, data]) => [id, { shape: [1, 2, 2, 2], data }]));
-  const model = { label: "made up", keeps: "all", inputShape: [1, 3, 2, 2], outputShape: [1, 2, 2, 2], layers: infos, provider: { wanted: "cpu", used: "cpu" } } as const;
+  const model = { label: "made up", dtype: "float32", keeps: "all", inputShape: [1, 3, 2, 2], outputShape: [1, 2, 2, 2], layers: infos, provider: { wanted: "cpu", used: "cpu" } } as const;
   const result = { layers: infos, activations, inputShape: [1, 3, 2, 2], outputShape: [1, 2, 2, 2], bytes: 0 };
   return new Analysis(model, undefined, new HeldActivations(result), { height: 2, width: 2, channelOrder: "rgb", scale: 1 }, new Float32Array(12));
 }
