@@ -71,12 +71,6 @@ function engineFor(values: Values): FeatureMapsEngine {
   return new FeatureMapsEngine({ provider, maxSessions: 1, memoryBudgetMB: budget });
 }
 
-/** `30` is accepted for `features.30` where the model has such a layer. */
-function layerId(values: Values, ids: readonly string[]): string {
-  const id = required(values, "layer");
-  return /^\d+$/.test(id) && !ids.includes(id) && ids.includes(`features.${id}`) ? `features.${id}` : id;
-}
-
 function positionalModel(rest: string[]): string | undefined {
   return rest.find((a) => a.toLowerCase().endsWith(".onnx"));
 }
@@ -115,24 +109,25 @@ async function layers(values: Values, rest: string[]): Promise<void> {
   engine.dispose();
 }
 
-async function analysisFor(values: Values, rest: string[]) {
+/** The analysis of the image; with `withLayer`, --layer is resolved first, so an unknown id costs no run. */
+async function analysisFor(values: Values, rest: string[], withLayer: boolean) {
   const image = rest.find((a) => !a.toLowerCase().endsWith(".onnx"));
   const request = await analyzeRequest(values, image, positionalModel(rest));
   if (!request) throw new UsageError("give an image (or --input-npy)");
   const engine = engineFor(values);
-  return { engine, analysis: await engine.analyze(request) };
+  const layer = withLayer ? await engine.layerId(request.model, required(values, "layer")) : "";
+  return { engine, layer, analysis: await engine.analyze(request) };
 }
 
 async function dump(values: Values, rest: string[]): Promise<void> {
   if (values.all && values.layer !== undefined) throw new UsageError("give --layer or --all, not both");
   const out = await outOption(values);
   if (values.all && !out.toLowerCase().endsWith(".npz")) throw new UsageError(`--all writes an .npz (every layer in one file); --out ${out} does not end in .npz`);
-  const { engine, analysis } = await analysisFor(values, rest);
+  const { engine, analysis, layer } = await analysisFor(values, rest, !values.all);
   if (values.all) {
     const bytes = await dumpAll(analysis, out);
     process.stderr.write(`${analysis.model.layers.length} layers (${Math.ceil(bytes / 2 ** 20)} MB) -> ${out}\n`);
   } else {
-    const layer = layerId(values, analysis.model.layers.map((l) => l.id));
     const a = await analysis.activation(layer);
     await writeOutputFile(out, writeNpy(a.data, a.shape));
     process.stderr.write(`${layer} [${a.shape.join(", ")}] -> ${out}\n`);
@@ -160,8 +155,7 @@ async function render(values: Values, rest: string[]): Promise<void> {
   const clipPercent = values.clip === undefined ? DEFAULTS.clipPercent : Number(values.clip);
   if (!(clipPercent >= 0 && clipPercent < MAX_CLIP_PERCENT)) throw new UsageError(`--clip takes a percentage from 0 to below ${MAX_CLIP_PERCENT}, got ${values.clip}`);
   if (typeof values.channels === "string" && values.grid) throw new UsageError("give --channels or --grid, not both");
-  const { engine, analysis } = await analysisFor(values, rest);
-  const layer = layerId(values, analysis.model.layers.map((l) => l.id));
+  const { engine, analysis, layer } = await analysisFor(values, rest, true);
   const total = (await analysis.summary(layer)).channels.length;
   const grid = gridOption(values);
   let channels: number[];

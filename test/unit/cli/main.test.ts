@@ -10,6 +10,7 @@ import { readNpy } from "../../../src/engine/formats/npy";
 import { colormapLut } from "../../../src/shared/colormaps";
 import { CLI, SAMPLE_IMAGE } from "../../support/paths";
 import { referenceLayers } from "../../support/reference";
+import { runCliBounded } from "../../support/bounded";
 
 // The CLI as users run it: the built bundle (dist/cli.js) in its own process.
 const run = promisify(execFile);
@@ -128,5 +129,13 @@ describe("feature-maps CLI", () => {
       assert.equal(r.code, 2);
       assert.match(r.stderr, expected);
     }
+  });
+
+  it("an unknown --layer is refused before the model runs, with close matches", async () => {
+    // At 2048x2048 every layer of the built-in model would take gigabytes: a run would show.
+    const r = await runCliBounded(["dump", SAMPLE_IMAGE, "--size", "2048x2048", "--layer", "features.3O", "--out", path.join(dir, "x.npy")], { timeoutMs: 30_000, maxMB: 400 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no layer "features\.3O".*did you mean features\.30/s);
+    assert.ok(r.peakMB < 400, `peak ${r.peakMB} MB`);
   });
 });
