@@ -96,8 +96,14 @@ export function gradientGraph(model: onnx.IModelProto, target: string, output: s
   if (gradient === undefined) throw new FeatureMapsError("OP_UNSUPPORTED", `${label}: no path from layer "${target}" to the output "${output}"`);
   w.nodes.push({ name: GRADIENT_OUTPUT, opType: "Identity", input: [gradient], output: [GRADIENT_OUTPUT] });
 
+  // Constants the rules read (Pad's pads, Clip's bounds) come along as nodes: they may be integers,
+  // and feeding them from the forward run would only copy them.
+  const constantNodes = new Map(nodes.filter((n) => n.opType === "Constant").map((n) => [(n.output ?? [])[0], n]));
+  const readNames = (): string[] => [...new Set(w.nodes.flatMap((n) => n.input ?? []))];
+  const copiedConstants = readNames().flatMap((name) => constantNodes.get(name) ?? []);
+  w.nodes.unshift(...copiedConstants);
   const made = new Set([...w.nodes.flatMap((n) => n.output ?? []), ...w.constants.map((c) => c.name ?? "")]);
-  const read = [...new Set(w.nodes.flatMap((n) => n.input ?? []))].filter((name) => name && !made.has(name) && name !== SEED_INPUT);
+  const read = readNames().filter((name) => name && !made.has(name) && name !== SEED_INPUT);
   const initializers = new Map((graph?.initializer ?? []).map((t) => [t.name ?? "", t]));
   const modelInputNames = new Set((graph?.input ?? []).map((i) => i.name ?? ""));
   const copied = read.filter((name) => initializers.has(name)).map((name) => initializers.get(name) as onnx.ITensorProto);

@@ -47,6 +47,8 @@ function stringAttr(node: onnx.INodeProto, name: string): string | undefined {
 const inputs = (c: VjpContext): string[] => c.node.input ?? [];
 const output = (c: VjpContext): string => (c.node.output ?? [])[0];
 
+const FLOAT_TYPE = 1;
+
 /** An op the backward pass cannot go through, with the reason shown to the user. */
 export class UnsupportedOp extends Error {}
 
@@ -63,45 +65,58 @@ function masked(c: VjpContext, keep: string): string {
   return c.w.one("Where", [keep, c.gy, c.w.scalar(0)]);
 }
 
-/** The input-side gradient of a strided window op, cut or padded to the input's size. */
-function fitTo(c: VjpContext, grad: string, x: string): string {
+/**
+ * The input-side gradient from the full (unpadded) transposed window op: the part under the
+ * input, past the begin padding; rows after the last window (stride leftovers) get 0.
+ */
+function underInput(c: VjpContext, full: string, x: string, padsBegin: readonly number[]): string {
   const { w } = c;
-  const spatial = (t: string): string => w.one("Slice", [w.one("Shape", [t]), w.ints([2]), w.ints([Number.MAX_SAFE_INTEGER])]);
-  const missing = w.one("Sub", [spatial(x), spatial(grad)]);
-  const rank = w.one("Shape", [w.one("Shape", [x])]);
-  const zeros = w.one("ConstantOfShape", [w.one("Add", [rank, w.ints([2])])], {
-    value: { dims: [1], dataType: 7, rawData: new Uint8Array(new BigInt64Array([0n]).buffer) },
-  });
-  // Rows a window never reached (stride leftovers) get no gradient: pad them at the end with 0.
-  return w.one("Pad", [grad, w.one("Concat", [zeros, missing], { axis: 0 })]);
+  const axes = padsBegin.map((_, i) => i + 2);
+  const inputSize = w.one("Slice", [w.one("Shape", [x]), w.ints([2]), w.ints([Number.MAX_SAFE_INTEGER])]);
+  const begin = w.ints(padsBegin);
+  const inside = w.one("Slice", [full, begin, w.one("Add", [begin, inputSize]), w.ints(axes)]);
+  const spatial = w.one("Slice", [w.one("Shape", [inside]), w.ints([2]), w.ints([Number.MAX_SAFE_INTEGER])]);
+  const missing = w.one("Sub", [inputSize, spatial]);
+  const zeros = w.ints(new Array<number>(padsBegin.length + 4).fill(0));
+  return w.one("Pad", [inside, w.one("Concat", [zeros, missing], { axis: 0 })]);
 }
 
-function windowAttrs(node: onnx.INodeProto): Record<string, number[]> {
+/** A window op's attributes without its pads, and the pads at the start of each spatial axis. */
+function windowAttrs(node: onnx.INodeProto, spatialAxes: number): { attrs: Record<string, number[]>; padsBegin: number[] } {
   const autoPad = stringAttr(node, "auto_pad");
   if (autoPad && autoPad !== "NOTSET" && autoPad !== "VALID") {
     throw new UnsupportedOp(`auto_pad ${autoPad} is not supported by the backward pass (explicit pads are)`);
   }
-  const out: Record<string, number[]> = {};
-  for (const name of ["kernel_shape", "strides", "pads", "dilations"]) {
+  const attrs: Record<string, number[]> = {};
+  for (const name of ["kernel_shape", "strides", "dilations"]) {
     const v = intsAttr(node, name);
-    if (v) out[name] = v;
+    if (v) attrs[name] = v;
   }
-  return out;
+  const pads = intsAttr(node, "pads") ?? [];
+  return { attrs, padsBegin: Array.from({ length: spatialAxes }, (_, i) => pads[i] ?? 0) };
+}
+
+function spatialAxesOf(c: VjpContext): number {
+  const kernel = intsAttr(c.node, "kernel_shape");
+  if (!kernel) throw new UnsupportedOp("a window op without kernel_shape is not supported");
+  return kernel.length;
 }
 
 const conv: Rule = (c) => {
   const [x, weight] = inputs(c);
   if (!c.needs(0)) return [];
   if (c.needs(1)) throw new UnsupportedOp("its weights depend on the explained layer");
-  const attrs = { ...windowAttrs(c.node), group: intAttr(c.node, "group", 1) };
-  return [fitTo(c, c.w.one("ConvTranspose", [c.gy, weight], attrs), x)];
+  const { attrs, padsBegin } = windowAttrs(c.node, spatialAxesOf(c));
+  const full = c.w.one("ConvTranspose", [c.gy, weight], { ...attrs, group: intAttr(c.node, "group", 1) });
+  return [underInput(c, full, x, padsBegin)];
 };
 
 const convTranspose: Rule = (c) => {
   const [, weight] = inputs(c);
   if (!c.needs(0)) return [];
   if (intsAttr(c.node, "output_shape")) throw new UnsupportedOp("output_shape is not supported by the backward pass");
-  return [c.w.one("Conv", [c.gy, weight], { ...windowAttrs(c.node), group: intAttr(c.node, "group", 1) })];
+  const pads = intsAttr(c.node, "pads");
+  return [c.w.one("Conv", [c.gy, weight], { ...windowAttrs(c.node, spatialAxesOf(c)).attrs, ...(pads ? { pads } : {}), group: intAttr(c.node, "group", 1) })];
 };
 
 const batchNorm: Rule = firstOnly((c) => {
@@ -116,7 +131,8 @@ const maxPool: Rule = firstOnly((c, x) => {
   if (intAttr(c.node, "storage_order", 0) !== 0) throw new UnsupportedOp("storage_order 1 is not supported");
   // The same pooling again, for where each maximum came from; gradients of windows that share a
   // maximum add up there, as in PyTorch's max_pool2d backward.
-  const attrs: Record<string, number[] | number> = { ...windowAttrs(c.node), ceil_mode: intAttr(c.node, "ceil_mode", 0) };
+  const pads = intsAttr(c.node, "pads");
+  const attrs: Record<string, number[] | number> = { ...windowAttrs(c.node, spatialAxesOf(c)).attrs, ...(pads ? { pads } : {}), ceil_mode: intAttr(c.node, "ceil_mode", 0) };
   const [, indices] = w.op("MaxPool", [x], attrs, 2);
   const flat = w.one("Reshape", [w.zerosLike(x), w.ints([-1])]);
   const scattered = w.one("ScatterElements", [flat, w.one("Reshape", [indices, w.ints([-1])]), w.one("Reshape", [c.gy, w.ints([-1])])], {
@@ -128,24 +144,26 @@ const maxPool: Rule = firstOnly((c, x) => {
 
 const averagePool: Rule = firstOnly((c, x) => {
   const { w } = c;
-  const attrs = windowAttrs(c.node);
+  const { attrs, padsBegin } = windowAttrs(c.node, spatialAxesOf(c));
   const kernel = attrs.kernel_shape;
-  if (!kernel || kernel.length !== 2) throw new UnsupportedOp("only 2-D average pooling is supported");
+  if (kernel.length !== 2) throw new UnsupportedOp("only 2-D average pooling is supported");
   if (intAttr(c.node, "ceil_mode", 0) !== 0) throw new UnsupportedOp("ceil_mode is not supported");
   const size = kernel[0] * kernel[1];
+  const pads = intsAttr(c.node, "pads") ?? [];
   // Each output's divisor: the whole window, or only its part inside the input.
+  const ones = (shape: string): string =>
+    w.one("ConstantOfShape", [shape], { value: { dims: [1], dataType: FLOAT_TYPE, rawData: new Uint8Array(new Float32Array([1]).buffer) } });
   const divisor =
-    intAttr(c.node, "count_include_pad", 0) === 1 || !(attrs.pads ?? []).some((p) => p > 0)
+    intAttr(c.node, "count_include_pad", 0) === 1 || !pads.some((p) => p > 0)
       ? w.scalar(size)
-      : w.one("Mul", [w.one("AveragePool", [w.one("ConstantOfShape", [w.one("Shape", [x])], { value: { dims: [1], dataType: 1, rawData: new Uint8Array(new Float32Array([1]).buffer) } })], { ...attrs, count_include_pad: 1 }), w.scalar(size)]);
+      : w.one("Mul", [w.one("AveragePool", [ones(w.one("Shape", [x]))], { ...attrs, pads, count_include_pad: 1 }), w.scalar(size)]);
   const scaled = w.one("Div", [c.gy, divisor]);
   // One channel at a time: fold channels into the batch and spread with a kernel of ones.
   const n1hw = w.one("Concat", [w.ints([-1, 1]), w.one("Slice", [w.one("Shape", [scaled]), w.ints([2]), w.ints([4])])], { axis: 0 });
-  const ones = { dims: [1, 1, kernel[0], kernel[1]], dataType: 1, rawData: new Uint8Array(new Float32Array(size).fill(1).buffer) };
-  const kernelName = w.one("Constant", [], { value: ones });
-  const spread = w.one("ConvTranspose", [w.one("Reshape", [scaled, n1hw]), kernelName], attrs);
-  const back = w.one("Reshape", [spread, w.one("Concat", [w.one("Slice", [w.one("Shape", [x]), w.ints([0]), w.ints([2])]), w.one("Slice", [w.one("Shape", [spread]), w.ints([2]), w.ints([4])])], { axis: 0 })]);
-  return fitTo(c, back, x);
+  const spread = w.one("ConvTranspose", [w.one("Reshape", [scaled, n1hw]), ones(w.ints([1, 1, kernel[0], kernel[1]]))], attrs);
+  const nc = w.one("Slice", [w.one("Shape", [x]), w.ints([0]), w.ints([2])]);
+  const back = w.one("Reshape", [spread, w.one("Concat", [nc, w.one("Slice", [w.one("Shape", [spread]), w.ints([2]), w.ints([4])])], { axis: 0 })]);
+  return underInput(c, back, x, padsBegin);
 });
 
 const globalAveragePool: Rule = firstOnly((c, x) => {
@@ -279,7 +297,21 @@ const concat: Rule = (c) => {
   });
 };
 
+const pad: Rule = firstOnly((c) => {
+  const { w } = c;
+  const mode = stringAttr(c.node, "mode") ?? "constant";
+  if (mode !== "constant") throw new UnsupportedOp(`Pad mode "${mode}" is not supported (constant is)`);
+  const listed = intsAttr(c.node, "pads");
+  const pads = listed ? w.ints(listed) : inputs(c)[1];
+  const half = w.one("Div", [w.one("Shape", [pads]), w.ints([2])]);
+  const begin = w.one("Slice", [pads, w.ints([0]), half]);
+  const end = w.one("Slice", [pads, half, w.ints([Number.MAX_SAFE_INTEGER])]);
+  // The padded border had no input behind it: the gradient is the inner part.
+  return w.one("Slice", [c.gy, begin, w.one("Sub", [w.one("Shape", [c.gy]), end])]);
+});
+
 const RULES: Readonly<Record<string, Rule>> = {
+  Pad: pad,
   Conv: conv,
   ConvTranspose: convTranspose,
   BatchNormalization: batchNorm,
