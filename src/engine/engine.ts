@@ -14,6 +14,8 @@ import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
 import { ModelRunner } from "./run/inference";
+import { Explainer, type ExplainOptions } from "./explain/explainer";
+import type { ExplainReply } from "../shared/explain";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
@@ -64,6 +66,8 @@ export class FeatureMapsEngine {
   private readonly images = new BoundedCache<RgbaImage>(IMAGE_CACHE_BYTES, (image) => image.rgba.byteLength);
   /** Initial weights of the last build: a config edit redraws only the modules it changed. */
   private readonly drawn = new DrawnWeights();
+  /** Explanation sessions of a model, released with it. */
+  private readonly explainers = new WeakMap<ModelRunner, Explainer>();
   private runs = 0;
   /**
    * Runs go one at a time: a run already uses every core, and two analyses made at once would
@@ -77,6 +81,7 @@ export class FeatureMapsEngine {
       // being edited makes a new model and analysis per edit. Memory freed is memory the next
       // run reuses, and reused memory is cheaper than memory touched for the first time.
       this.analyses.dropWhere((k) => (JSON.parse(k) as unknown[])[0] === key);
+      void this.explainers.get(runner)?.release();
       void runner.release();
     });
     this.analyses = new BoundedCache<Analysis>(this.budget, (a) => a.bytes, (_a, key) => this.computed.dropWhere((k) => k.startsWith(`${key}\n`)));
@@ -120,6 +125,25 @@ export class FeatureMapsEngine {
     // Led by the model's cache key, so the model's eviction finds its analyses.
     const key = JSON.stringify([modelKey, imageKey, preprocessingKey(preprocessing)]);
     return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
+  }
+
+  /**
+   * A class map of the analysed input. The layer defaults to the last whose spatial size is over
+   * 1; occlusion works on the input itself.
+   */
+  async explain(request: AnalyzeRequest, options: ExplainOptions, signal?: AbortSignal): Promise<{ readonly analysis: Analysis; readonly explanation: ExplainReply }> {
+    const analysis = await this.analyze(request, signal);
+    const { runner } = await this.opened(request.model, signal);
+    let explainer = this.explainers.get(runner);
+    if (!explainer) {
+      explainer = new Explainer(runner);
+      this.explainers.set(runner, explainer);
+    }
+    const layer = options.method === "occlusion" ? undefined : (options.layer ?? Explainer.defaultLayer(analysis.model.layers));
+    const [, , height, width] = analysis.model.inputShape;
+    const using = explainer;
+    const explanation = await this.oneAtATime(() => using.explain(analysis.input, height, width, { ...options, ...(layer === undefined ? {} : { layer }) }, signal));
+    return { analysis, explanation };
   }
 
   /** What the engine has done, for the inference process's status. */

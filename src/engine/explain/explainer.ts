@@ -1,40 +1,20 @@
 import * as ort from "onnxruntime-node";
 import { onnx } from "onnx-proto";
-import { type ExplainMethod, GRADIENT_METHODS, type ScoreReduction } from "../../shared/choices";
+import { GRADIENT_METHODS } from "../../shared/choices";
+import type { ExplainParams, ExplainReply } from "../../shared/explain";
+import type { Progress } from "../../shared/rpc";
 import { checkpoint, FeatureMapsError } from "../../shared/errors";
 import { pruneTo } from "../model/prune";
 import type { DerivedSession, ModelRunner } from "../run/inference";
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, type Maps } from "./cams";
 import { GradientSessions } from "./gradients";
 import { type BatchScores, occlusion, scoreCam } from "./perturb";
-import { type ClassScore, classScores, topClasses } from "./target";
+import { classScores, topClasses } from "./target";
 
-export interface ExplainOptions {
-  readonly method: ExplainMethod;
-  readonly layer?: string;
-  /** Default: the top-1 class. */
-  readonly classIndex?: number;
-  readonly output?: string;
-  readonly reduce: ScoreReduction;
-  readonly window: number;
-  readonly stride: number;
-  readonly baseline: number;
-  readonly topChannels?: number;
+export interface ExplainOptions extends ExplainParams {
+  /** Altered inputs per model run (Score-CAM, occlusion). */
   readonly batch: number;
-  readonly progress?: (done: number, total: number) => void;
-}
-
-export interface Explanation {
-  readonly method: ExplainMethod;
-  /** The layer explained; occlusion works on the input. */
-  readonly layer?: string;
-  readonly classIndex: number;
-  readonly score: number;
-  readonly top: readonly ClassScore[];
-  /** The raw map [height, width]: the layer's resolution, or the input's for occlusion. */
-  readonly height: number;
-  readonly width: number;
-  readonly map: Float32Array;
+  readonly progress?: Progress;
 }
 
 const GRADIENT_MAPS: Readonly<Record<string, (a: Maps, g: Maps) => Float32Array>> = {
@@ -94,7 +74,7 @@ export class Explainer {
     return this.batched;
   }
 
-  async explain(input: Float32Array, height: number, width: number, o: ExplainOptions, signal?: AbortSignal): Promise<Explanation> {
+  async explain(input: Float32Array, height: number, width: number, o: ExplainOptions, signal?: AbortSignal): Promise<ExplainReply> {
     const { model } = this.runner;
     const output = o.output ?? model.outputs[0];
     const layer = o.layer;

@@ -1,5 +1,6 @@
 import { FeatureMapsError } from "../../shared/errors";
 import type { ScoreReduction } from "../../shared/choices";
+import type { ClassScore } from "../../shared/explain";
 
 // The score an explanation explains: one class of one model output. An output with more than one
 // row (the XAI model's [9, 2] at 100x100, a segmentation map) gives one score per class by
@@ -10,12 +11,6 @@ export interface OutputTensor {
   readonly data: Float32Array;
 }
 
-export interface ClassScore {
-  readonly index: number;
-  readonly score: number;
-  /** Softmax over the reduced scores of all classes. */
-  readonly probability: number;
-}
 
 function classAxis(shape: readonly number[], label: string): { classes: number; rows: number; inner: number } {
   if (shape.length < 2) throw new FeatureMapsError("INPUT_INVALID", `${label}: the output has shape [${shape.join(", ")}]; a class score needs a class axis (axis 1)`);
