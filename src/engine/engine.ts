@@ -15,7 +15,8 @@ import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
 import { ModelRunner } from "./run/inference";
 import { Explainer, type ExplainOptions } from "./explain/explainer";
-import type { ExplainReply } from "../shared/explain";
+import type { ClassScore, ExplainReply } from "../shared/explain";
+import type { ScoreReduction } from "../shared/choices";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
@@ -132,6 +133,21 @@ export class FeatureMapsEngine {
    * 1; occlusion works on the input itself.
    */
   async explain(request: AnalyzeRequest, options: ExplainOptions, signal?: AbortSignal): Promise<{ readonly analysis: Analysis; readonly explanation: ExplainReply }> {
+    const { analysis, explainer } = await this.explainerFor(request, signal);
+    const layer = options.method === "occlusion" ? undefined : (options.layer ?? Explainer.defaultLayer(analysis.model.layers));
+    const [, , height, width] = analysis.model.inputShape;
+    const explanation = await this.oneAtATime(() => explainer.explain(analysis.input, height, width, { ...options, ...(layer === undefined ? {} : { layer }) }, signal));
+    return { analysis, explanation };
+  }
+
+  /** The best `count` classes of the analysed input. */
+  async predict(request: AnalyzeRequest, reduce: ScoreReduction, output: string | undefined, count: number, signal?: AbortSignal): Promise<ClassScore[]> {
+    const { analysis, explainer } = await this.explainerFor(request, signal);
+    const [, , height, width] = analysis.model.inputShape;
+    return this.oneAtATime(() => explainer.predict(analysis.input, height, width, reduce, output, count));
+  }
+
+  private async explainerFor(request: AnalyzeRequest, signal?: AbortSignal): Promise<{ readonly analysis: Analysis; readonly explainer: Explainer }> {
     const analysis = await this.analyze(request, signal);
     const { runner } = await this.opened(request.model, signal);
     let explainer = this.explainers.get(runner);
@@ -139,11 +155,7 @@ export class FeatureMapsEngine {
       explainer = new Explainer(runner);
       this.explainers.set(runner, explainer);
     }
-    const layer = options.method === "occlusion" ? undefined : (options.layer ?? Explainer.defaultLayer(analysis.model.layers));
-    const [, , height, width] = analysis.model.inputShape;
-    const using = explainer;
-    const explanation = await this.oneAtATime(() => using.explain(analysis.input, height, width, { ...options, ...(layer === undefined ? {} : { layer }) }, signal));
-    return { analysis, explanation };
+    return { analysis, explainer };
   }
 
   /** What the engine has done, for the inference process's status. */

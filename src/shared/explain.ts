@@ -1,4 +1,5 @@
 import type { ExplainMethod, ScoreReduction } from "./choices";
+import type { ColormapName } from "./colormaps";
 
 // What an explanation is asked for and what comes back, on both links (webview -> host ->
 // inference process) and in the CLI.
@@ -21,6 +22,9 @@ export interface ExplainParams {
 }
 
 export const EXPLAIN_DEFAULTS: ExplainParams = { method: "gradcam", reduce: "sum", window: 16, stride: 8, baseline: 0 };
+
+/** The overlay's colormap unless one is chosen. */
+export const EXPLAIN_COLORMAP: ColormapName = "turbo";
 
 export interface ClassScore {
   readonly index: number;

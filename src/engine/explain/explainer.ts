@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { onnx } from "onnx-proto";
-import { GRADIENT_METHODS } from "../../shared/choices";
-import type { ExplainParams, ExplainReply } from "../../shared/explain";
+import { GRADIENT_METHODS, type ScoreReduction } from "../../shared/choices";
+import type { ClassScore, ExplainParams, ExplainReply } from "../../shared/explain";
 import type { Progress } from "../../shared/rpc";
 import { checkpoint, FeatureMapsError } from "../../shared/errors";
 import { pruneTo } from "../model/prune";
@@ -72,6 +72,14 @@ export class Explainer {
       return { session, batch };
     })();
     return this.batched;
+  }
+
+  /** The best `count` classes from a forward run of the output alone. */
+  async predict(input: Float32Array, height: number, width: number, reduce: ScoreReduction, output: string | undefined, count: number): Promise<ClassScore[]> {
+    const { model } = this.runner;
+    const name = output ?? model.outputs[0];
+    const forward = await (await this.sessions(name, name, false)).run(input, height, width, () => 0, reduce);
+    return topClasses(classScores(forward.output, reduce, model.label), count);
   }
 
   async explain(input: Float32Array, height: number, width: number, o: ExplainOptions, signal?: AbortSignal): Promise<ExplainReply> {
