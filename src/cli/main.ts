@@ -14,6 +14,9 @@ import type { ModelConfig } from "../engine/model/config";
 import { dumpAll } from "./dumpAll";
 import { readImage } from "../engine/image/decode";
 import { FeatureMapsError } from "../shared/errors";
+import { EXPLAIN_OPTIONS, explainCommand, explainParams, predictCommand } from "./explain";
+import { EXPLAIN_COLORMAP } from "../shared/explain";
+import type { AnalyzeRequest } from "../engine/engine";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -24,6 +27,11 @@ const USAGE = `feature-maps: what each layer of a CNN sees
   feature-maps render IMG --layer ID [MODEL.onnx] --out F.png [--channels 0,5,9 | --grid RxC]
                         [--colormap viridis] [--normalize channel|layer|global|symmetric] [--clip PCT]
   feature-maps weights [--seed N] [--arch NAME] --out F.safetensors   a model's seeded weights
+  feature-maps explain IMG [MODEL.onnx] --out F.png [--method gradcam|hirescam|gradcam++|eigencam|
+                        scorecam|occlusion] [--layer ID] [--class C] [--output NAME] [--reduce sum|mean]
+                        [--window 16 --stride 8 --baseline 0] [--top-channels K] [--npy MAP.npy]
+                        [--colormap turbo] [--opacity 0.5]      a class heatmap over the image
+  feature-maps predict IMG [MODEL.onnx] [--top 5] [--output NAME] [--reduce sum|mean]  top classes as JSON
 
 Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors|F.pth [--weights-key K]
        (a torch.save checkpoint; K picks its state_dict when it holds several); --model F.onnx;
@@ -37,6 +45,7 @@ Layer ids: PyTorch names (features.30; plain 30 means features.30 on the built-i
 
 const OPTIONS = {
   ...MODEL_OPTIONS,
+  ...EXPLAIN_OPTIONS,
   image: { type: "string" },
   layer: { type: "string" },
   out: { type: "string" },
@@ -177,6 +186,30 @@ async function render(values: Values, rest: string[]): Promise<void> {
   engine.dispose();
 }
 
+async function imageRequest(values: Values, rest: string[]): Promise<{ readonly image?: string; readonly request: AnalyzeRequest }> {
+  const image = rest.find((a) => !a.toLowerCase().endsWith(".onnx"));
+  const request = await analyzeRequest(values, image, positionalModel(rest));
+  if (!request) throw new UsageError("give an image (or --input-npy)");
+  return { request, ...("image" in request.input ? { image: request.input.image } : {}) };
+}
+
+async function explain(values: Values, rest: string[]): Promise<void> {
+  const out = await outOption(values);
+  const { request, image } = await imageRequest(values, rest);
+  const engine = engineFor(values);
+  const layer = typeof values.layer === "string" ? await engine.layerId(request.model, values.layer) : undefined;
+  const colormap = values.colormap === undefined ? EXPLAIN_COLORMAP : colormapOption(values);
+  await explainCommand(values, engine, request, explainParams(values, layer), { out, image, colormap });
+  engine.dispose();
+}
+
+async function predict(values: Values, rest: string[]): Promise<void> {
+  const { request } = await imageRequest(values, rest);
+  const engine = engineFor(values);
+  await predictCommand(values, engine, request);
+  engine.dispose();
+}
+
 async function weights(values: Values): Promise<void> {
   const out = await outOption(values);
   const source = modelSource(values, undefined);
@@ -208,6 +241,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case "weights":
       await weights(values);
+      return 0;
+    case "explain":
+      await explain(values, positionals);
+      return 0;
+    case "predict":
+      await predict(values, positionals);
       return 0;
     default:
       throw new UsageError(`unknown command ${command}`);

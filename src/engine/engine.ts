@@ -16,6 +16,9 @@ import { DrawnWeights } from "./model/weights";
 import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
 import { ModelRunner, showsAsLayer } from "./run/inference";
+import { Explainer, type ExplainOptions } from "./explain/explainer";
+import type { ClassScore, ExplainReply } from "../shared/explain";
+import type { ScoreReduction } from "../shared/choices";
 import { safePoint } from "./run/safePoint";
 
 export interface EngineOptions {
@@ -66,6 +69,8 @@ export class FeatureMapsEngine {
   private readonly images = new BoundedCache<RgbaImage>(IMAGE_CACHE_BYTES, (image) => image.rgba.byteLength);
   /** Initial weights of the last build: a config edit redraws only the modules it changed. */
   private readonly drawn = new DrawnWeights();
+  /** Explanation sessions of a model, released with it. */
+  private readonly explainers = new WeakMap<ModelRunner, Explainer>();
   private runs = 0;
   /**
    * Runs go one at a time: a run already uses every core, and two analyses made at once would
@@ -79,6 +84,7 @@ export class FeatureMapsEngine {
       // being edited makes a new model and analysis per edit. Memory freed is memory the next
       // run reuses, and reused memory is cheaper than memory touched for the first time.
       this.analyses.dropWhere((k) => (JSON.parse(k) as unknown[])[0] === key);
+      void this.explainers.get(runner)?.release();
       void runner.release();
     });
     this.analyses = new BoundedCache<Analysis>(this.budget, (a) => a.bytes, (_a, key) => this.computed.dropWhere((k) => k.startsWith(`${key}\n`)));
@@ -154,6 +160,36 @@ export class FeatureMapsEngine {
     const tensor = new Float32Array(runner.model.inputChannels * height * width);
     const analysis = await this.analyze({ input: { tensor, height, width, label: "a blank input" }, model: source, preprocessing: { height, width } });
     return { runner, layers: analysis.model.layers, estimated: analysis.model.keeps === "all" ? [] : estimated };
+  }
+
+  /**
+   * A class map of the analysed input. The layer defaults to the last whose spatial size is over
+   * 1; occlusion works on the input itself.
+   */
+  async explain(request: AnalyzeRequest, options: ExplainOptions, signal?: AbortSignal): Promise<{ readonly analysis: Analysis; readonly explanation: ExplainReply }> {
+    const { analysis, explainer } = await this.explainerFor(request, signal);
+    const layer = options.method === "occlusion" ? undefined : (options.layer ?? Explainer.defaultLayer(analysis.model.layers));
+    const [, , height, width] = analysis.model.inputShape;
+    const explanation = await this.oneAtATime(() => explainer.explain(analysis.input, height, width, { ...options, ...(layer === undefined ? {} : { layer }) }, signal));
+    return { analysis, explanation };
+  }
+
+  /** The best `count` classes of the analysed input. */
+  async predict(request: AnalyzeRequest, reduce: ScoreReduction, output: string | undefined, count: number, signal?: AbortSignal): Promise<ClassScore[]> {
+    const { analysis, explainer } = await this.explainerFor(request, signal);
+    const [, , height, width] = analysis.model.inputShape;
+    return this.oneAtATime(() => explainer.predict(analysis.input, height, width, reduce, output, count));
+  }
+
+  private async explainerFor(request: AnalyzeRequest, signal?: AbortSignal): Promise<{ readonly analysis: Analysis; readonly explainer: Explainer }> {
+    const analysis = await this.analyze(request, signal);
+    const { runner } = await this.opened(request.model, signal);
+    let explainer = this.explainers.get(runner);
+    if (!explainer) {
+      explainer = new Explainer(runner);
+      this.explainers.set(runner, explainer);
+    }
+    return { analysis, explainer };
   }
 
   /** What the engine has done, for the inference process's status. */

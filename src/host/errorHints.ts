@@ -9,6 +9,7 @@ const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
   CONFIG_INVALID: "Fix the setting or config entry named above.",
   INPUT_INVALID: "Check the input settings (size, channels) against what the model takes.",
   LAYER_UNKNOWN: "Pick a layer from the list.",
+  OP_UNSUPPORTED: "Pick a later layer, or a method that needs no gradient (EigenCAM, Score-CAM, occlusion).",
   CHANNEL_UNKNOWN: undefined,
   CUDA_UNAVAILABLE: 'Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.',
   OUT_OF_BUDGET: "Use a smaller input size.",

@@ -1,4 +1,5 @@
-import { CHANNEL_ORDERS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf } from "../shared/choices";
+import { CHANNEL_ORDERS, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf, SCORE_REDUCTIONS } from "../shared/choices";
+import type { ExplainParams } from "../shared/explain";
 import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
 import { type HostMethods, type LayerRequest, MAX_TILES_PER_REQUEST, type Snapshot, type ToHost, type WebviewMethods } from "../shared/protocol";
@@ -52,6 +53,39 @@ function layerRequest(v: unknown): LayerRequest | undefined {
   };
 }
 
+/** The largest occlusion window or stride: no image side the engine decodes is longer. */
+const MAX_WINDOW = 1 << 16;
+
+function explainParams(v: unknown): ExplainParams | undefined {
+  const p = record(v);
+  if (!p) return undefined;
+  const ok =
+    oneOf(EXPLAIN_METHODS, p.method) &&
+    oneOf(SCORE_REDUCTIONS, p.reduce) &&
+    (p.layer === undefined || isLayerId(p.layer)) &&
+    (p.output === undefined || isLayerId(p.output)) &&
+    (p.classIndex === undefined || isInt(p.classIndex, 0, MAX_INDEX)) &&
+    (p.topChannels === undefined || isInt(p.topChannels, 1, MAX_INDEX)) &&
+    isInt(p.window, 1, MAX_WINDOW) &&
+    isInt(p.stride, 1, MAX_WINDOW) &&
+    typeof p.baseline === "number" &&
+    Number.isFinite(p.baseline);
+  if (!ok) return undefined;
+  const optional = <K extends "layer" | "output" | "classIndex" | "topChannels">(k: K): Partial<Pick<ExplainParams, K>> =>
+    p[k] === undefined ? {} : ({ [k]: p[k] } as Partial<Pick<ExplainParams, K>>);
+  return {
+    method: p.method as ExplainParams["method"],
+    reduce: p.reduce as ExplainParams["reduce"],
+    window: p.window as number,
+    stride: p.stride as number,
+    baseline: p.baseline as number,
+    ...optional("layer"),
+    ...optional("output"),
+    ...optional("classIndex"),
+    ...optional("topChannels"),
+  };
+}
+
 /** The params of each request a webview may make, or undefined when malformed. */
 export const HOST_PARAMS: Checks<HostMethods, "params"> = {
   layer(v) {
@@ -66,6 +100,10 @@ export const HOST_PARAMS: Checks<HostMethods, "params"> = {
   export(v) {
     const p = record(v);
     return p && oneOf(EXPORT_KINDS, p.kind) && isLayerId(p.layer) ? { kind: p.kind, layer: p.layer } : undefined;
+  },
+  explain(v) {
+    const explain = explainParams(record(v)?.explain);
+    return explain && { explain };
   },
 };
 

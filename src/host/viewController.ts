@@ -122,6 +122,7 @@ export class ViewController implements vscode.Disposable {
           return this.engine.call("layer", { analyze: this.shown(), request }, { signal });
         },
         channel: ({ layer, channel }, signal) => this.engine.call("channel", { analyze: this.shown(), layer, channel }, { signal }),
+        explain: ({ explain }, signal, progress) => this.engine.call("explain", { analyze: this.shown(), explain }, { signal, onProgress: progress }),
         export: async ({ kind, layer }, signal) => {
           const analyze = this.shown();
           return { path: kind === "npy" ? await exportLayerNpy(this.engine, analyze, layer, undefined, signal) : await exportSnapshotPng(await this.snapshot(), layer, analyze) };

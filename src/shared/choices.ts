@@ -26,6 +26,15 @@ export const KEEPS = ["all", "requested"] as const;
 export type Keeps = (typeof KEEPS)[number];
 
 /** The order of the colour planes in a model's input tensor. */
+/** How an output with several rows (or positions) becomes one score per class. */
+export const SCORE_REDUCTIONS = ["sum", "mean"] as const;
+export type ScoreReduction = (typeof SCORE_REDUCTIONS)[number];
+
+/** Explanation methods: the first three need the score's gradient, the others none. */
+export const EXPLAIN_METHODS = ["gradcam", "hirescam", "gradcam++", "eigencam", "scorecam", "occlusion"] as const;
+export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
+export const GRADIENT_METHODS: readonly ExplainMethod[] = ["gradcam", "hirescam", "gradcam++"];
+
 export const PIXEL_ORDERS = ["bgr", "rgb"] as const;
 export type PixelOrder = (typeof PIXEL_ORDERS)[number];
 

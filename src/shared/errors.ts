@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   /** A tensor input does not fit the model. */
   "INPUT_INVALID",
   "LAYER_UNKNOWN",
+  /** An op between the explained layer and the output has no gradient here. */
+  "OP_UNSUPPORTED",
   "CHANNEL_UNKNOWN",
   /** CUDA was asked for and could not be used. */
   "CUDA_UNAVAILABLE",

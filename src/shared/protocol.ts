@@ -10,6 +10,7 @@ import type { ErrorData } from "./errors";
 import type { NonFiniteCounts } from "./nonFinite";
 import type { NormalizeMode } from "./normalize";
 import type { Method } from "./rpc";
+import type { ExplainParams, ExplainReply } from "./explain";
 
 export type { ChannelOrder, ExportKind, GridView, LayerKind, ProviderChoice, ProviderName };
 
@@ -159,6 +160,8 @@ export type HostMethods = {
   readonly channel: Method<{ readonly layer: string; readonly channel: number }, ChannelReply>;
   /** png saves the grid as painted (the host asks for a snapshot); npy the layer's raw tensor. */
   readonly export: Method<{ readonly kind: ExportKind; readonly layer: string }, ExportReply>;
+  /** A class map of the image shown; progress per batch for the multi-pass methods. */
+  readonly explain: Method<{ readonly explain: ExplainParams }, ExplainReply>;
 };
 
 /** What the extension host asks a webview. */

@@ -21,10 +21,15 @@ export type RpcMessage =
   | { readonly rpc: "call"; readonly id: number; readonly method: string; readonly params: unknown }
   | { readonly rpc: "result"; readonly id: number; readonly value: unknown }
   | { readonly rpc: "error"; readonly id: number; readonly error: ErrorData }
-  | { readonly rpc: "cancel"; readonly id: number };
+  | { readonly rpc: "cancel"; readonly id: number }
+  /** From the side doing the work: how far a long call is. It also shows the worker is alive. */
+  | { readonly rpc: "progress"; readonly id: number; readonly done: number; readonly total: number };
+
+/** A handler's way to report how far it is. */
+export type Progress = (done: number, total: number) => void;
 
 export type Handlers<M extends MethodTable> = {
-  readonly [K in keyof M]: (params: Params<M, K>, signal: AbortSignal) => Promise<Result<M, K>> | Result<M, K>;
+  readonly [K in keyof M]: (params: Params<M, K>, signal: AbortSignal, progress: Progress) => Promise<Result<M, K>> | Result<M, K>;
 };
 
 /** Per method, the value if well-formed, else undefined: what comes from a less trusted side. */
@@ -35,8 +40,9 @@ export type Checks<M extends MethodTable, Part extends "params" | "result"> = {
 export interface CallOptions {
   /** Aborting it cancels the call: the promise rejects with CANCELLED and the other side is told. */
   readonly signal?: AbortSignal;
-  /** Rejects with TIMEOUT (and cancels) when no answer came within this many ms. */
+  /** Rejects with TIMEOUT (and cancels) when neither an answer nor progress came within this many ms. */
   readonly timeoutMs?: number;
+  readonly onProgress?: Progress;
 }
 
 export interface EndpointOptions<Local extends MethodTable, Remote extends MethodTable> {
@@ -52,6 +58,7 @@ export interface EndpointOptions<Local extends MethodTable, Remote extends Metho
 
 interface Pending {
   readonly method: string;
+  progress(done: number, total: number): void;
   resolve(value: unknown): void;
   reject(error: FeatureMapsError): void;
 }
@@ -75,6 +82,8 @@ export function asRpcMessage(raw: unknown): RpcMessage | undefined {
     case "result":
     case "cancel":
       return m as RpcMessage;
+    case "progress":
+      return Number.isFinite(m.done) && Number.isFinite(m.total) ? (m as RpcMessage) : undefined;
     case "error":
       return isErrorData(m.error) ? (m as RpcMessage) : undefined;
     default:
@@ -96,11 +105,16 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
   }
 
   call<K extends keyof Remote & string>(method: K, params: Params<Remote, K>, options: CallOptions = {}): Promise<Result<Remote, K>> {
-    const { signal, timeoutMs } = options;
+    const { signal, timeoutMs, onProgress } = options;
     if (signal?.aborted || this.closed) return Promise.reject(cancelled());
     const id = this.nextId++;
     return new Promise<Result<Remote, K>>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        if (timeoutMs === undefined) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => this.abandon(id, new FeatureMapsError("TIMEOUT", `${method}: no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      };
       const onAbort = (): void => this.abandon(id, cancelled());
       const done = (): void => {
         clearTimeout(timer);
@@ -108,6 +122,10 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
       };
       this.pending.set(id, {
         method,
+        progress: (doneCount, total) => {
+          arm();
+          onProgress?.(doneCount, total);
+        },
         resolve: (v) => {
           done();
           resolve(v as Result<Remote, K>);
@@ -118,9 +136,7 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
         },
       });
       signal?.addEventListener("abort", onAbort);
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => this.abandon(id, new FeatureMapsError("TIMEOUT", `${method}: no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-      }
+      arm();
       this.post({ rpc: "call", id, method, params });
     });
   }
@@ -141,6 +157,9 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
         return true;
       case "error":
         this.take(message.id)?.reject(fromErrorData(message.error));
+        return true;
+      case "progress":
+        this.pending.get(message.id)?.progress(message.done, message.total);
         return true;
     }
   }
@@ -194,7 +213,7 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
   }
 
   private async serve(id: number, method: string, raw: unknown): Promise<void> {
-    const handlers = this.options.handlers as Record<string, (params: unknown, signal: AbortSignal) => unknown> | undefined;
+    const handlers = this.options.handlers as Record<string, (params: unknown, signal: AbortSignal, progress: Progress) => unknown> | undefined;
     const handler = handlers && Object.hasOwn(handlers, method) ? handlers[method] : undefined;
     if (!handler) {
       this.post({ rpc: "error", id, error: { code: "BAD_REQUEST", message: `unknown request ${method}` } });
@@ -209,7 +228,9 @@ export class RpcEndpoint<Local extends MethodTable, Remote extends MethodTable> 
     const controller = new AbortController();
     this.serving.set(id, controller);
     try {
-      const value = await handler(params, controller.signal);
+      const value = await handler(params, controller.signal, (done, total) => {
+        if (!controller.signal.aborted) this.post({ rpc: "progress", id, done, total });
+      });
       this.post(controller.signal.aborted ? { rpc: "error", id, error: toErrorData(cancelled()) } : { rpc: "result", id, value });
     } catch (e) {
       this.post({ rpc: "error", id, error: toErrorData(controller.signal.aborted ? cancelled() : e) });

@@ -1,6 +1,7 @@
 import type { Method } from "../../shared/rpc";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
 import type { AnalyzeRequest, EngineOptions } from "../engine";
+import type { ExplainParams, ExplainReply } from "../../shared/explain";
 
 // What the extension host asks its inference process. Structured clone ("advanced"
 // serialization) carries the typed arrays as binary.
@@ -27,6 +28,8 @@ export type EngineMethods = {
   readonly channel: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string; readonly channel: number }, ChannelReply>;
   /** The layer's raw tensor as the bytes of a float32 .npy file. */
   readonly npy: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string }, Uint8Array>;
+  /** Reports progress per batch for the multi-pass methods. */
+  readonly explain: Method<{ readonly analyze: AnalyzeRequest; readonly explain: ExplainParams }, ExplainReply>;
   readonly status: Method<Record<string, never>, EngineStatus>;
 };
 

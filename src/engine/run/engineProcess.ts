@@ -1,13 +1,15 @@
 // The inference process: the extension host forks it so that a native crash in onnxruntime (a
 // broken model, an out-of-memory GPU) ends this process and not the user's extension host.
 import { errorCode, FeatureMapsError } from "../../shared/errors";
-import { type Handlers, RpcEndpoint } from "../../shared/rpc";
+import { type Handlers, type Progress, RpcEndpoint } from "../../shared/rpc";
 import { FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
 import type { EngineInit, EngineMethods } from "./engineMethods";
 
 let engine: FeatureMapsEngine | undefined;
 let cancelledCalls = 0;
+/** Altered inputs per run for Score-CAM and occlusion: enough to keep the cores busy, few enough for big inputs. */
+const EXPLAIN_BATCH = 8;
 
 function ready(): FeatureMapsEngine {
   if (!engine) throw new FeatureMapsError("INTERNAL", "the inference process was not initialised");
@@ -29,6 +31,9 @@ const handlers: Handlers<EngineMethods> = {
     const a = await (await ready().analyze(analyze, signal)).activation(layer, signal);
     return writeNpy(a.data, a.shape);
   },
+  async explain({ analyze, explain }, signal, progress) {
+    return (await ready().explain(analyze, { ...explain, batch: EXPLAIN_BATCH, progress }, signal)).explanation;
+  },
   status() {
     const { runs, analyses } = engine?.counts ?? { runs: 0, analyses: 0 };
     return { pid: process.pid, rssBytes: process.memoryUsage.rss(), runs, analyses, cancelled: cancelledCalls };
@@ -38,16 +43,16 @@ const handlers: Handlers<EngineMethods> = {
 /** Counts the calls that a cancel stopped, so a test can see the cancel arrived here. */
 function counted(all: Handlers<EngineMethods>): Handlers<EngineMethods> {
   const wrap =
-    <P, R>(handler: (params: P, signal: AbortSignal) => Promise<R> | R) =>
-    async (params: P, signal: AbortSignal): Promise<R> => {
+    <P, R>(handler: (params: P, signal: AbortSignal, progress: Progress) => Promise<R> | R) =>
+    async (params: P, signal: AbortSignal, progress: Progress): Promise<R> => {
       try {
-        return await handler(params, signal);
+        return await handler(params, signal, progress);
       } catch (e) {
         if (errorCode(e) === "CANCELLED") cancelledCalls++;
         throw e;
       }
     };
-  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), status: all.status };
+  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), status: all.status };
 }
 
 const rpc = new RpcEndpoint<EngineMethods, Record<string, never>>({ post: (m) => process.send?.(m), handlers: counted(handlers) });

@@ -151,9 +151,38 @@ export class ModelRunner {
     return session;
   }
 
+  /**
+   * A session on a graph made from this model's bytes (explanations add outputs or build a
+   * backward graph); inputs named like the model's weights are fed them, as at a forward run.
+   */
+  async derived(make: (bytes: Uint8Array) => Uint8Array): Promise<DerivedSession> {
+    const { session } = await openSession(make(await this.model.reload()), this.options);
+    return new DerivedSession(session, this.feeds);
+  }
+
   async release(): Promise<void> {
     for (const s of this.slim.values()) void s.then((x) => x.release(), () => undefined);
     this.slim.clear();
     await this.session.release();
+  }
+}
+
+export class DerivedSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly weights: Readonly<Record<string, ort.Tensor>>,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  async run(feeds: Readonly<Record<string, ort.Tensor>>): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const all = { ...this.weights, ...feeds };
+    return this.session.run(Object.fromEntries(this.session.inputNames.map((name) => [name, all[name]])));
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
   }
 }

@@ -39,6 +39,27 @@ function link(handlers: {
 const never = (): Promise<never> => new Promise<never>(() => undefined);
 
 describe("RpcEndpoint", () => {
+  it("carries a handler's progress to the caller, and progress keeps a slow call from timing out", async () => {
+    const { client } = link({
+      server: {
+        add: async ({ a, b }, _signal, progress) => {
+          for (let i = 1; i <= 4; i++) {
+            await new Promise((r) => setTimeout(r, 40));
+            progress(i, 4);
+          }
+          return a + b;
+        },
+        slow: never,
+        fail: never,
+      },
+    });
+    const seen: string[] = [];
+    // 160 ms of work against a 100 ms timeout: each progress report restarts the clock.
+    const sum = await client.call("add", { a: 2, b: 3 }, { timeoutMs: 100, onProgress: (done, total) => seen.push(`${done}/${total}`) });
+    assert.equal(sum, 5);
+    assert.deepEqual(seen, ["1/4", "2/4", "3/4", "4/4"]);
+  });
+
   it("answers each call with its own result, by id, both ways", async () => {
     const { client, server } = link({ server: { add: ({ a, b }) => a + b, slow: never, fail: never } });
     const [x, y] = await Promise.all([client.call("add", { a: 1, b: 2 }), client.call("add", { a: 10, b: 20 })]);
