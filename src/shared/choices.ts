@@ -7,6 +7,10 @@ import type { NormalizeMode } from "./normalize";
 export const GRID_VIEWS = ["notebook", "all"] as const;
 export type GridView = (typeof GRID_VIEWS)[number];
 
+/** What the panel's main area shows: the feature-map grid or the Explain view. */
+export const PANEL_VIEWS = ["grid", "explain"] as const;
+export type PanelView = (typeof PANEL_VIEWS)[number];
+
 export const CHANNEL_ORDERS = ["index", "mean", "max"] as const;
 export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 
