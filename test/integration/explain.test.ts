@@ -1,0 +1,105 @@
+import * as assert from "assert";
+import * as vscode from "vscode";
+import type { AnalyzeResult } from "../../src/engine/run/engineMethods";
+import { overlayCam, resizeMap, scaleCam } from "../../src/shared/camImage";
+import { colormapLut } from "../../src/shared/colormaps";
+import type { OverlaySnapshot, Picture } from "../../src/shared/protocol";
+import type { ExplainedInfo, ViewController } from "../../src/host/viewController";
+import { api, painted, until, workspaceFile } from "./support";
+
+/** The overlay as show_cam_on_image makes it from the snapshot's own raw map, over `image`. */
+function expectedOverlay(image: Picture, overlay: OverlaySnapshot): { pixels: Uint8ClampedArray; scaled: Float32Array } {
+  const scaled = resizeMap(scaleCam(overlay.map), overlay.height, overlay.width, image.height, image.width, false);
+  const rgba = new Uint8Array(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
+  return { pixels: overlayCam(rgba, scaled, colormapLut(overlay.colormap), overlay.opacity), scaled };
+}
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+function explained(controller: ViewController, what: string, accept: (e: ExplainedInfo) => boolean): Promise<ExplainedInfo> {
+  return until(what, controller.onExplained, accept, 120_000);
+}
+
+describe("Explain view", () => {
+  const cat = workspaceFile("chelsea.png");
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+  });
+
+  it("Grad-CAM on the default layer: the overlay is show_cam_on_image's, differs from the image where the map is high, and opacity re-renders without a run", async () => {
+    const fm = await api();
+    const controller = fm.visualize(cat);
+    const loaded = until("the result", controller.onLoaded, (r): r is AnalyzeResult => !(r instanceof Error));
+    await painted(controller, "features.0");
+    const result = (await loaded) as AnalyzeResult;
+    const image = result.image;
+    assert.ok(image, "the result has the image");
+    const spatial = result.model.layers.filter((l) => l.shape.length === 4 && l.shape[2] * l.shape[3] > 1);
+    const defaultLayer = spatial[spatial.length - 1].id;
+
+    const first = explained(controller, "a Grad-CAM overlay", (e) => e.method === "gradcam" && e.opacity === 0.5);
+    controller.showView("explain", { methods: ["gradcam"], layer: null, classIndex: null, opacity: 0.5, colormap: "jet" });
+    const info = await first;
+    assert.strictEqual(info.layer, defaultLayer);
+
+    const overlay = await controller.overlay("gradcam");
+    assert.strictEqual(overlay.picture.width, image.original.width);
+    assert.strictEqual(overlay.picture.height, image.original.height);
+    const { pixels, scaled } = expectedOverlay(image.original, overlay);
+    // The canvas's pixels, read back: an opaque canvas keeps every byte.
+    assert.ok(maxDifference(overlay.picture.rgba, pixels) <= 1, `the canvas is off the formula by ${maxDifference(overlay.picture.rgba, pixels)}`);
+    let high = 0;
+    let moved = 0;
+    for (let i = 0; i < scaled.length; i++) {
+      if (scaled[i] < 0.9) continue;
+      high++;
+      const o = i * 4;
+      const distance = Math.abs(overlay.picture.rgba[o] - image.original.rgba[o]) + Math.abs(overlay.picture.rgba[o + 1] - image.original.rgba[o + 1]) + Math.abs(overlay.picture.rgba[o + 2] - image.original.rgba[o + 2]);
+      if (distance > 30) moved++;
+    }
+    assert.ok(high > 0, "the map has a high region");
+    assert.ok(moved >= high * 0.9, `${moved} of ${high} pixels where the map is high differ from the image`);
+
+    const runs = (await fm.engineStatus()).runs;
+    const second = explained(controller, "the overlay at opacity 0.8", (e) => e.method === "gradcam" && e.opacity === 0.8);
+    controller.showView("explain", { opacity: 0.8 });
+    await second;
+    const again = await controller.overlay("gradcam");
+    assert.strictEqual((await fm.engineStatus()).runs, runs, "no engine run for an opacity change");
+    assert.deepStrictEqual([...again.map], [...overlay.map], "the same map");
+    assert.ok(maxDifference(again.picture.rgba, expectedOverlay(image.original, again).pixels) <= 1);
+    assert.ok(maxDifference(again.picture.rgba, overlay.picture.rgba) > 20, "the overlay changed");
+  });
+
+  it("switching method while Score-CAM runs cancels it", async () => {
+    const fm = await api();
+    const controller = fm.visualize(cat);
+    await painted(controller, "features.0");
+    const scoreCamShown: ExplainedInfo[] = [];
+    const watching = controller.onExplained((e) => e.method === "scorecam" && scoreCamShown.push(e));
+    try {
+      const running = until("Score-CAM's progress", controller.onExplainProgress, (p) => p.method === "scorecam" && p.done < p.total, 120_000);
+      controller.showView("explain", { methods: ["scorecam"], layer: null, classIndex: null });
+      await running;
+      const cancelled = (await fm.engineStatus()).cancelled;
+      const gradcam = explained(controller, "Grad-CAM after the switch", (e) => e.method === "gradcam");
+      controller.showView("explain", { methods: ["gradcam"] });
+      await gradcam;
+      const deadline = Date.now() + 20_000;
+      let status = await fm.engineStatus();
+      while (status.cancelled <= cancelled && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        status = await fm.engineStatus();
+      }
+      assert.ok(status.cancelled > cancelled, "the inference process cancelled Score-CAM");
+      assert.deepStrictEqual(scoreCamShown, [], "no Score-CAM overlay was drawn");
+    } finally {
+      watching.dispose();
+    }
+  });
+});
