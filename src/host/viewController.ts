@@ -6,23 +6,7 @@ import type { AnalyzeResult } from "../engine/run/engineMethods";
 import { errorCode, FeatureMapsError, toErrorData } from "../shared/errors";
 import { openingRequest } from "../shared/layerRequests";
 import type { ExplainMethod } from "../shared/choices";
-import type {
-  DisplayDefaults,
-  ExplainViewChange,
-  GridView,
-  HostMethods,
-  ImageView,
-  LayerRequest,
-  LayerTiles,
-  OverlaySnapshot,
-  PanelView,
-  Picture,
-  ProviderReport,
-  Snapshot,
-  ToHost,
-  ToWebview,
-  WebviewMethods,
-} from "../shared/protocol";
+import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
 import { RpcEndpoint } from "../shared/rpc";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportOverlay, exportSnapshotPng } from "./exports";

@@ -14,12 +14,15 @@ export class ClassPicker {
       ...top.map((c, rank) => {
         const name = c.name ? ` ${c.name}` : "";
         const pressed = selected === undefined ? rank === 0 : c.index === selected;
+        // Through CSSOM: the webview's CSP refuses style attributes.
+        const bar = el("span", { class: "explain-chip-bar", attrs: { "aria-hidden": "true" } });
+        bar.style.width = `${Math.round(c.probability * 100)}%`;
         const b = el(
           "button",
           { class: "explain-chip", title: `Class ${c.index}${name}: score ${c.score}, probability ${formatPercent(c.probability)}`, attrs: { type: "button", "aria-pressed": String(pressed) } },
           el("span", { text: `${c.index}${name}` }),
           el("span", { class: "explain-chip-share", text: formatPercent(c.probability) }),
-          el("span", { class: "explain-chip-bar", attrs: { style: `width: ${Math.round(c.probability * 100)}%`, "aria-hidden": "true" } }),
+          bar,
         );
         b.addEventListener("click", () => this.pick(c.index));
         return b;
