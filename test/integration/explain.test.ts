@@ -1,11 +1,14 @@
 import * as assert from "assert";
+import { promises as fs } from "fs";
 import * as vscode from "vscode";
+import { readNpy } from "../../src/engine/formats/npy";
+import { exportOverlay } from "../../src/host/exports";
 import type { AnalyzeResult } from "../../src/engine/run/engineMethods";
 import { overlayCam, resizeMap, scaleCam } from "../../src/shared/camImage";
 import { colormapLut } from "../../src/shared/colormaps";
 import type { OverlaySnapshot, Picture } from "../../src/shared/protocol";
 import type { ExplainedInfo, ViewController } from "../../src/host/viewController";
-import { api, painted, until, workspaceFile } from "./support";
+import { api, painted, tmpFile, until, workspaceFile } from "./support";
 
 /** The overlay as show_cam_on_image makes it from the snapshot's own raw map, over `image`. */
 function expectedOverlay(image: Picture, overlay: OverlaySnapshot): { pixels: Uint8ClampedArray; scaled: Float32Array } {
@@ -72,6 +75,20 @@ describe("Explain view", () => {
     assert.ok(high > 0, "the map has a high region");
     assert.ok(moved >= high * 0.9, `${moved} of ${high} pixels where the map is high differ from the image`);
 
+    // The exports the card's buttons make (the host writes them, here without the save dialog).
+    const npy = tmpFile("gradcam.npy");
+    const png = tmpFile("gradcam.png");
+    const analysis = controller.analysis;
+    assert.ok(analysis);
+    await exportOverlay(overlay, "npy", analysis, npy);
+    await exportOverlay(overlay, "png", analysis, png);
+    const saved = readNpy(await fs.readFile(npy.fsPath), "gradcam.npy");
+    assert.deepStrictEqual(saved.shape, [overlay.height, overlay.width]);
+    assert.deepStrictEqual([...saved.data], [...overlay.map]);
+    const header = (await fs.readFile(png.fsPath)).subarray(0, 24);
+    assert.strictEqual(header.toString("latin1", 1, 4), "PNG");
+    assert.strictEqual(header.readUInt32BE(16), overlay.picture.width);
+
     const runs = (await fm.engineStatus()).runs;
     const second = explained(controller, "the overlay at opacity 0.8", (e) => e.method === "gradcam" && e.opacity === 0.8);
     controller.showView("explain", { opacity: 0.8 });
@@ -94,7 +111,9 @@ describe("Explain view", () => {
       controller.showView("explain", { methods: ["scorecam"], layer: null, classIndex: null });
       await running;
       const cancelled = (await fm.engineStatus()).cancelled;
-      const gradcam = explained(controller, "Grad-CAM after the switch", (e) => e.method === "gradcam");
+      // The engine runs one map at a time: Grad-CAM comes soon only if Score-CAM (over a minute
+      // here) was cancelled.
+      const gradcam = until("Grad-CAM after the switch, which waits for a Score-CAM not cancelled", controller.onExplained, (e) => e.method === "gradcam", 40_000);
       controller.showView("explain", { methods: ["gradcam"] });
       await gradcam;
       const deadline = Date.now() + 20_000;
