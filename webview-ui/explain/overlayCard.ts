@@ -42,7 +42,7 @@ export class OverlayCard {
     readonly method: ExplainMethod,
     private readonly actions: CardActions,
   ) {
-    this.progress = new RunProgress(() => actions.cancel());
+    this.progress = new RunProgress(method === "occlusion" ? "windows" : "channels", () => actions.cancel());
     const saving = (kind: ExportKind) => async (): Promise<void> => {
       try {
         const path = await actions.save(kind);

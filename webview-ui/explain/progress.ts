@@ -1,12 +1,15 @@
 import { el, textButton } from "../common/dom";
 
-/** A run's progress: per batch for the multi-pass methods (Score-CAM, occlusion), else indeterminate; with a cancel. */
+/** A run's progress, counted in `unit` (Score-CAM's masked channels, occlusion's windows), else indeterminate; with a cancel. */
 export class RunProgress {
   readonly element: HTMLElement;
   private readonly bar = el("vscode-progress-bar", { class: "explain-progress-bar" });
   private readonly text = el("span", { class: "dim" });
 
-  constructor(cancel: () => void) {
+  constructor(
+    private readonly unit: string,
+    cancel: () => void,
+  ) {
     this.element = el("div", { class: "explain-progress" }, this.bar, el("div", { class: "explain-progress-line" }, this.text, textButton("Cancel", "close", cancel, { secondary: true })));
     this.element.hidden = true;
   }
@@ -21,6 +24,6 @@ export class RunProgress {
       this.bar.max = total;
       this.bar.value = done;
     }
-    this.text.textContent = known ? `${done} of ${total} batches` : "Running…";
+    this.text.textContent = known ? `${done} of ${total} ${this.unit}` : "Running…";
   }
 }
