@@ -26,6 +26,9 @@ import matplotlib.image
 import numpy as np
 
 NAMES = ["viridis", "magma", "inferno", "plasma", "turbo", "gray", "coolwarm"]
+# Offered only for the Explain overlay (pytorch-grad-cam's default look): jet holds pure blue, the
+# grid's colour for -Inf, so the grid cannot use it.
+OVERLAY_ONLY = ["jet"]
 N = 256
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -97,9 +100,12 @@ def render(tables):
     lines = [HEADER.format(version=matplotlib.__version__)]
     lines.append("export const COLORMAP_NAMES = [" + ", ".join(f'"{n}"' for n in NAMES) + "] as const;")
     lines.append("export type ColormapName = (typeof COLORMAP_NAMES)[number];")
+    lines.append("export const OVERLAY_ONLY_COLORMAPS = [" + ", ".join(f'"{n}"' for n in OVERLAY_ONLY) + "] as const;")
+    lines.append("/** Every table here: the grid's colormaps and those of the Explain overlay only. */")
+    lines.append("export type LutName = ColormapName | (typeof OVERLAY_ONLY_COLORMAPS)[number];")
     lines.append("")
-    lines.append("export const COLORMAP_DATA: Readonly<Record<ColormapName, string>> = Object.freeze({")
-    for name in NAMES:
+    lines.append("export const COLORMAP_DATA: Readonly<Record<LutName, string>> = Object.freeze({")
+    for name in NAMES + OVERLAY_ONLY:
         hexstr = tables[name].tobytes().hex()
         assert len(hexstr) == N * 6
         lines.append(f'  {name}:\n    "{hexstr}",')
@@ -111,11 +117,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(REPO, "src", "shared", "colormapData.ts"))
     args = parser.parse_args()
-    tables = {name: table(name) for name in NAMES}
+    tables = {name: table(name) for name in NAMES + OVERLAY_ONLY}
     check_rule(tables)
     with open(args.out, "w", encoding="utf-8", newline="\n") as f:
         f.write(render(tables))
-    print(f"wrote {os.path.relpath(args.out)} ({len(NAMES)} colormaps, matplotlib {matplotlib.__version__});"
+    print(f"wrote {os.path.relpath(args.out)} ({len(tables)} colormaps, matplotlib {matplotlib.__version__});"
           " index rule checked against Normalize + Colormap and imsave")
 
 

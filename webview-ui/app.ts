@@ -2,13 +2,14 @@ import "./app.css";
 import { colormapLut } from "../src/shared/colormaps";
 import { openingLayer } from "../src/shared/layerRequests";
 import { type NormalizeMode, valueRange } from "../src/shared/normalize";
-import { DEFAULTS } from "../src/shared/choices";
+import { DEFAULTS, type PanelView } from "../src/shared/choices";
 import type { GridView, ImageView, LayerInfo, LayerStats, Snapshot, ToWebview } from "../src/shared/protocol";
 import { ChannelValues } from "./channelValues";
 import { Colorbar } from "./chrome/colorbar";
 import { Controls, type DisplaySettings } from "./chrome/controls";
 import { el } from "./common/dom";
 import { ExportButtons } from "./chrome/exportButtons";
+import { ExplainView } from "./explain/explainView";
 import { type ActiveTile, Grid } from "./grid/grid";
 import { renderHeader } from "./chrome/header";
 import { LayerInfoLine } from "./chrome/layerInfo";
@@ -20,6 +21,7 @@ import { Requests } from "./requests";
 import { type ViewState, restoreState } from "./state";
 import { StatusArea } from "./chrome/status";
 import { HoverReadout } from "./chrome/tooltip";
+import { ViewToggle } from "./chrome/viewToggle";
 import { type ZoomContext, ZoomView } from "./zoom/zoom";
 
 type Loaded = Extract<ToWebview, { type: "loaded" }> & { readonly image: ImageView };
@@ -63,13 +65,30 @@ export class App {
   private readonly layerInfo: LayerInfoLine;
   private readonly headerSlot = el("div", { class: "header-slot" });
   private readonly result: HTMLElement;
+  private readonly workspace: HTMLElement;
+  private readonly toggle: ViewToggle;
+  private readonly explain: ExplainView;
 
   constructor(
     root: HTMLElement,
     private readonly host: Host,
   ) {
     this.state = restoreState(host.savedState);
-    this.requests = new Requests((m) => host.post(m), () => this.snapshot());
+    this.requests = new Requests(
+      (m) => host.post(m),
+      () => this.snapshot(),
+      (method) => this.explain.overlay(method),
+    );
+    this.explain = new ExplainView(
+      {
+        explain: (params, signal, onProgress) => this.requests.explain(params, signal, onProgress),
+        exportExplain: (kind, method) => this.requests.exportExplain(kind, method),
+        save: (explain) => this.save({ explain }),
+        rendered: (method, reply, look) => host.post({ type: "explained", method, layer: reply.layer, classIndex: reply.classIndex, ...look }),
+      },
+      this.state.explain,
+    );
+    this.toggle = new ViewToggle((panel) => this.showPanel(panel));
     this.values = new ChannelValues(this.requests);
     this.status = new StatusArea({
       retry: () => host.post({ type: "retry" }),
@@ -112,6 +131,7 @@ export class App {
       },
     });
     const workspace = el("div", { class: "workspace" });
+    this.workspace = workspace;
     const sash = new LayerPaneSash(workspace, this.layerList.element, this.state.layersWidth, (layersWidth) => this.save({ layersWidth }));
     workspace.append(
       this.layerList.element,
@@ -124,7 +144,8 @@ export class App {
         el("div", { class: "grid-area" }, this.grid.element, this.zoom.element),
       ),
     );
-    this.result = el("div", { class: "result" }, this.headerSlot, workspace);
+    this.result = el("div", { class: "result" }, this.headerSlot, this.toggle.element, workspace, this.explain.element);
+    this.showPanel(this.state.panel);
     this.result.hidden = true;
     root.replaceChildren(this.status.element, this.result, this.readout.element);
     document.addEventListener("keydown", (e) => {
@@ -166,6 +187,10 @@ export class App {
         else if (layer) this.selectLayer(layer.id, message.view);
         break;
       }
+      case "showView":
+        if (message.explain) this.explain.update(message.explain);
+        this.showPanel(message.view);
+        break;
     }
   }
 
@@ -180,6 +205,7 @@ export class App {
     this.result.hidden = false;
     this.result.classList.remove("stale");
     this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);
+    this.explain.setResult(loaded.model, loaded.image);
 
     const pending = this.pendingSelect;
     this.pendingSelect = undefined;
@@ -210,6 +236,15 @@ export class App {
     this.result.classList.remove("stale");
     if (display.pinned.join("\u0000") !== loaded.pinned.join("\u0000")) this.layerList.setLayers(loaded.model.layers, display.pinned, this.state.filter);
     this.refresh();
+  }
+
+  /** The grid or the Explain view in the panel's main area. */
+  private showPanel(panel: PanelView): void {
+    if (panel !== this.state.panel) this.save({ panel });
+    this.toggle.show(panel);
+    this.workspace.hidden = panel !== "grid";
+    this.explain.element.hidden = panel !== "explain";
+    this.explain.setActive(panel === "explain");
   }
 
   private selectLayer(id: string, view?: GridView, keepZoom = false): void {

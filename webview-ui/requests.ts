@@ -1,5 +1,7 @@
 import { errorCode } from "../src/shared/errors";
-import type { ChannelReply, ExportKind, ExportReply, HostMethods, LayerReply, LayerRequest, Snapshot, WebviewMethods } from "../src/shared/protocol";
+import type { ExplainMethod } from "../src/shared/choices";
+import type { ExplainParams, ExplainReply } from "../src/shared/explain";
+import type { ChannelReply, ExportKind, ExportReply, HostMethods, LayerReply, LayerRequest, OverlaySnapshot, Snapshot, WebviewMethods } from "../src/shared/protocol";
 import { type RpcMessage, RpcEndpoint } from "../src/shared/rpc";
 
 /**
@@ -13,8 +15,8 @@ export class Requests {
   private readonly rpc: RpcEndpoint<WebviewMethods, HostMethods>;
   private readonly lanes = new Map<Lane, AbortController>();
 
-  constructor(post: (message: RpcMessage) => void, snapshot: () => Snapshot) {
-    this.rpc = new RpcEndpoint<WebviewMethods, HostMethods>({ post, handlers: { snapshot } });
+  constructor(post: (message: RpcMessage) => void, snapshot: () => Snapshot, overlay: (method?: ExplainMethod) => OverlaySnapshot) {
+    this.rpc = new RpcEndpoint<WebviewMethods, HostMethods>({ post, handlers: { snapshot, overlay: ({ method }) => overlay(method) } });
   }
 
   /**
@@ -32,6 +34,15 @@ export class Requests {
   /** Not in a lane: a save dialog the user is looking at must not be cancelled by another click. */
   exportLayer(kind: ExportKind, layer: string): Promise<ExportReply | undefined> {
     return orUndefinedIfCancelled(this.rpc.call("export", { kind, layer }));
+  }
+
+  /** Not in a lane: the Explain view decides which of its runs are still wanted. */
+  explain(explain: ExplainParams, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<ExplainReply | undefined> {
+    return orUndefinedIfCancelled(this.rpc.call("explain", { explain }, { signal, onProgress }));
+  }
+
+  exportExplain(kind: ExportKind, method: ExplainMethod): Promise<ExportReply | undefined> {
+    return orUndefinedIfCancelled(this.rpc.call("exportExplain", { kind, method }));
   }
 
   /** Drops every unanswered request, e.g. when the host has loaded a new result and old answers mean nothing. */

@@ -1,13 +1,17 @@
-import { CHANNEL_ORDERS, CLIP_PERCENTS, DEFAULTS, GRID_VIEWS, oneOf, TILE_SIZES } from "../src/shared/choices";
+import { CHANNEL_ORDERS, CLIP_PERCENTS, DEFAULTS, GRID_VIEWS, oneOf, PANEL_VIEWS, type PanelView, TILE_SIZES } from "../src/shared/choices";
 import { type ColormapName, isColormapName } from "../src/shared/colormaps";
 import { NORMALIZE_MODES, type NormalizeMode } from "../src/shared/normalize";
 import type { ChannelOrder, GridView } from "../src/shared/protocol";
+import { EXPLAIN_INITIAL, type ExplainSettings, restoreExplain } from "./explain/settings";
 
 /** The layer list's narrowest width in px; layout.ts hands it to the stylesheet. */
 export const MIN_LAYER_PANE = 180;
 
 /** What survives the panel being hidden and rebuilt: VS Code keeps it with setState/getState. */
 export interface ViewState {
+  /** The grid or the Explain view. */
+  readonly panel: PanelView;
+  readonly explain: ExplainSettings;
   readonly layer?: string;
   readonly view: GridView;
   /** Unset until the user picks one: until then the configured default applies. */
@@ -33,7 +37,7 @@ function idList(v: unknown): string[] {
   return Array.isArray(v) && v.length <= MAX_COLLAPSED ? v.filter((id): id is string => typeof id === "string" && id.length > 0 && id.length <= 1024) : [];
 }
 
-const INITIAL: ViewState = { view: DEFAULTS.view, clipPercent: DEFAULTS.clipPercent, order: DEFAULTS.order, tileSize: DEFAULTS.tileSize, scrollTop: 0, filter: "", collapsed: [] };
+const INITIAL: ViewState = { panel: "grid", explain: EXPLAIN_INITIAL, view: DEFAULTS.view, clipPercent: DEFAULTS.clipPercent, order: DEFAULTS.order, tileSize: DEFAULTS.tileSize, scrollTop: 0, filter: "", collapsed: [] };
 
 /** Takes from a saved state only what is still valid, so a state from an older version cannot break the panel. */
 export function restoreState(saved: unknown): ViewState {
@@ -41,6 +45,8 @@ export function restoreState(saved: unknown): ViewState {
   const s = saved as Record<string, unknown>;
   const nonNegativeInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
   return {
+    panel: oneOf(PANEL_VIEWS, s.panel) ? s.panel : INITIAL.panel,
+    explain: restoreExplain(s.explain),
     layer: typeof s.layer === "string" ? s.layer : undefined,
     view: oneOf(GRID_VIEWS, s.view) ? s.view : INITIAL.view,
     colormap: isColormapName(s.colormap) ? s.colormap : undefined,

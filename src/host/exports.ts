@@ -3,8 +3,9 @@ import * as vscode from "vscode";
 import { Jimp } from "jimp";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/run/engineClient";
-import type { Picture } from "../shared/protocol";
+import type { ExportKind, OverlaySnapshot, Picture } from "../shared/protocol";
 import { writeOutputFile } from "../engine/formats/output";
+import { writeNpy } from "../engine/formats/npy";
 
 /** Local files are written whole or not at all; other schemes (a remote workspace) through VS Code. */
 async function writeExport(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
@@ -51,5 +52,17 @@ export async function exportSnapshotPng(
   const uri = target ?? (analyze ? await chooseTarget(analyze, layer, "png", { PNG: ["png"] }) : await vscode.window.showSaveDialog({ filters: { PNG: ["png"] } }));
   if (!uri) return undefined;
   await writeExport(uri, await encodePng(snapshot.picture));
+  return uri.fsPath;
+}
+
+/**
+ * Writes an Explain overlay as painted (png) or its raw map, [height, width] float32 (npy);
+ * undefined when the user cancels the dialog.
+ */
+export async function exportOverlay(overlay: OverlaySnapshot, kind: ExportKind, analyze: AnalyzeRequest, target?: vscode.Uri): Promise<string | undefined> {
+  const name = `${overlay.method}.${overlay.layer ?? "input"}.class${overlay.classIndex}`;
+  const uri = await chooseTarget(analyze, name, kind, kind === "png" ? { PNG: ["png"] } : { NumPy: ["npy"] }, target);
+  if (!uri) return undefined;
+  await writeExport(uri, kind === "png" ? await encodePng(overlay.picture) : writeNpy(overlay.map, [overlay.height, overlay.width]));
   return uri.fsPath;
 }

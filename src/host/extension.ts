@@ -1,6 +1,7 @@
 import * as vscode from "vscode";
 import { chooseModel } from "./modelChoice";
 import { EngineClient } from "../engine/run/engineClient";
+import type { EngineStatus } from "../engine/run/engineMethods";
 import { exportLayerNpy, exportSnapshotPng } from "./exports";
 import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
@@ -20,6 +21,8 @@ export interface FeatureMapsApi {
   controllerFor(image?: vscode.Uri): ViewController | undefined;
   /** The side view's controller, once the view has been shown. */
   sideView(): ViewController | undefined;
+  /** What the inference process has done (model runs, cancelled calls). */
+  engineStatus(): Promise<EngineStatus>;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -94,5 +97,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}) };
 }

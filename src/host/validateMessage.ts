@@ -1,8 +1,8 @@
-import { CHANNEL_ORDERS, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf, SCORE_REDUCTIONS } from "../shared/choices";
+import { CHANNEL_ORDERS, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf, OVERLAY_COLORMAPS, SCORE_REDUCTIONS } from "../shared/choices";
 import type { ExplainParams } from "../shared/explain";
 import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
-import { type HostMethods, type LayerRequest, MAX_TILES_PER_REQUEST, type Snapshot, type ToHost, type WebviewMethods } from "../shared/protocol";
+import { type HostMethods, type LayerRequest, MAX_TILES_PER_REQUEST, type OverlaySnapshot, type Picture, type Snapshot, type ToHost, type WebviewMethods } from "../shared/protocol";
 import type { Checks } from "../shared/rpc";
 
 // Everything a webview says is checked before it reaches the engine: a webview is a web page, and
@@ -105,7 +105,16 @@ export const HOST_PARAMS: Checks<HostMethods, "params"> = {
     const explain = explainParams(record(v)?.explain);
     return explain && { explain };
   },
+  exportExplain(v) {
+    const p = record(v);
+    return p && oneOf(EXPORT_KINDS, p.kind) && oneOf(EXPLAIN_METHODS, p.method) ? { kind: p.kind, method: p.method } : undefined;
+  },
 };
+
+function isPicture(v: unknown): v is Picture {
+  const p = record(v);
+  return !!p && isInt(p.width, 0, MAX_PICTURE_SIDE) && isInt(p.height, 0, MAX_PICTURE_SIDE) && p.rgba instanceof Uint8ClampedArray && p.rgba.length === p.width * p.height * 4;
+}
 
 /** A snapshot whose pixels are exactly width x height x 4 bytes, and whose layout describes them. */
 function snapshot(v: unknown): Snapshot | undefined {
@@ -113,8 +122,7 @@ function snapshot(v: unknown): Snapshot | undefined {
   const picture = record(s?.picture);
   const layout = record(s?.layout);
   if (!picture || !layout) return undefined;
-  const { width, height, rgba } = picture;
-  const pictureOk = isInt(width, 0, MAX_PICTURE_SIDE) && isInt(height, 0, MAX_PICTURE_SIDE) && rgba instanceof Uint8ClampedArray && rgba.length === width * height * 4;
+  const pictureOk = isPicture(picture);
   const layoutOk =
     typeof layout.layer === "string" &&
     isChannelList(layout.channels, MAX_INDEX) &&
@@ -126,7 +134,27 @@ function snapshot(v: unknown): Snapshot | undefined {
   return pictureOk && layoutOk ? (v as Snapshot) : undefined;
 }
 
-export const WEBVIEW_RESULTS: Checks<WebviewMethods, "result"> = { snapshot };
+/** An overlay whose pixels and map are exactly the sizes they claim: the host writes them to files. */
+function overlay(v: unknown): OverlaySnapshot | undefined {
+  const o = record(v);
+  if (!o) return undefined;
+  const ok =
+    isPicture(o.picture) &&
+    oneOf(EXPLAIN_METHODS, o.method) &&
+    (o.layer === undefined || isLayerId(o.layer)) &&
+    isInt(o.classIndex, 0, MAX_INDEX) &&
+    typeof o.opacity === "number" &&
+    o.opacity >= 0 &&
+    o.opacity <= 1 &&
+    oneOf(OVERLAY_COLORMAPS, o.colormap) &&
+    isInt(o.height, 1, MAX_PICTURE_SIDE) &&
+    isInt(o.width, 1, MAX_PICTURE_SIDE) &&
+    o.map instanceof Float32Array &&
+    o.map.length === o.height * o.width;
+  return ok ? (v as OverlaySnapshot) : undefined;
+}
+
+export const WEBVIEW_RESULTS: Checks<WebviewMethods, "result"> = { snapshot, overlay };
 
 /** A notice if it is well-formed, else a reason. */
 export function validateNotice(raw: unknown): { notice: ToHost } | { error: string } {
@@ -142,6 +170,14 @@ export function validateNotice(raw: unknown): { notice: ToHost } | { error: stri
       return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, MAX_INDEX) && oneOf(GRID_VIEWS, m.view)
         ? { notice: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, MAX_INDEX)), tiles: m.tiles, view: m.view } }
         : { error: "malformed painted notice" };
+    case "explained":
+      return oneOf(EXPLAIN_METHODS, m.method) &&
+        (m.layer === undefined || isLayerId(m.layer)) &&
+        isInt(m.classIndex, 0, MAX_INDEX) &&
+        typeof m.opacity === "number" &&
+        oneOf(OVERLAY_COLORMAPS, m.colormap)
+        ? { notice: { type: "explained", method: m.method, layer: m.layer, classIndex: m.classIndex, opacity: m.opacity, colormap: m.colormap } }
+        : { error: "malformed explained notice" };
     default:
       return { error: `unknown message type ${String(m.type)}` };
   }

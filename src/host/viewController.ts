@@ -5,12 +5,15 @@ import type { EngineClient } from "../engine/run/engineClient";
 import type { AnalyzeResult } from "../engine/run/engineMethods";
 import { errorCode, FeatureMapsError, toErrorData } from "../shared/errors";
 import { openingRequest } from "../shared/layerRequests";
-import type { DisplayDefaults, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
+import type { ExplainMethod } from "../shared/choices";
+import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
 import { RpcEndpoint } from "../shared/rpc";
 import { hintFor } from "./errorHints";
-import { exportLayerNpy, exportSnapshotPng } from "./exports";
+import { exportLayerNpy, exportOverlay, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
 import { HOST_PARAMS, validateNotice, WEBVIEW_RESULTS } from "./validateMessage";
+
+export type ExplainedInfo = Omit<Extract<ToHost, { type: "explained" }>, "type">;
 
 export interface PaintInfo {
   readonly layer: string;
@@ -90,6 +93,12 @@ export class ViewController implements vscode.Disposable {
   readonly onLoaded = this.loadedEmitter.event;
   /** The webview's script is running: it says so each time the webview is made. */
   readonly onReady = this.readyEmitter.event;
+  private readonly explainedEmitter = new vscode.EventEmitter<ExplainedInfo>();
+  private readonly explainProgressEmitter = new vscode.EventEmitter<{ readonly method: ExplainMethod; readonly done: number; readonly total: number }>();
+  /** After every render of an Explain overlay in the webview. */
+  readonly onExplained = this.explainedEmitter.event;
+  /** Progress of the explanations the webview asked for, per batch of the multi-pass methods. */
+  readonly onExplainProgress = this.explainProgressEmitter.event;
   private readonly rpc: RpcEndpoint<HostMethods, WebviewMethods>;
   private generation = 0;
   private current?: { readonly request: AnalyzeRequest; readonly result: AnalyzeResult; readonly display: DisplayDefaults; readonly pinned: readonly string[] };
@@ -105,6 +114,7 @@ export class ViewController implements vscode.Disposable {
   /** While a hint is shown instead of a model, a reloaded webview gets the hint again. */
   private hint?: { readonly message: ToWebview; readonly command?: string; readonly args: readonly unknown[] };
   lastPaint?: PaintInfo;
+  lastExplained?: ExplainedInfo;
   lastError?: string;
   provider?: ProviderReport;
 
@@ -122,7 +132,15 @@ export class ViewController implements vscode.Disposable {
           return this.engine.call("layer", { analyze: this.shown(), request }, { signal });
         },
         channel: ({ layer, channel }, signal) => this.engine.call("channel", { analyze: this.shown(), layer, channel }, { signal }),
-        explain: ({ explain }, signal, progress) => this.engine.call("explain", { analyze: this.shown(), explain }, { signal, onProgress: progress }),
+        explain: ({ explain }, signal, progress) =>
+          this.engine.call("explain", { analyze: this.shown(), explain }, {
+            signal,
+            onProgress: (done, total) => {
+              progress(done, total);
+              this.explainProgressEmitter.fire({ method: explain.method, done, total });
+            },
+          }),
+        exportExplain: async ({ kind, method }) => ({ path: await exportOverlay(await this.overlay(method), kind, this.shown()) }),
         export: async ({ kind, layer }, signal) => {
           const analyze = this.shown();
           return { path: kind === "npy" ? await exportLayerNpy(this.engine, analyze, layer, undefined, signal) : await exportSnapshotPng(await this.snapshot(), layer, analyze) };
@@ -131,7 +149,14 @@ export class ViewController implements vscode.Disposable {
       checkParams: HOST_PARAMS,
       checkResults: WEBVIEW_RESULTS,
     });
-    this.disposables.push(webview.onDidReceiveMessage((m) => this.receive(m)), this.paintedEmitter, this.loadedEmitter, this.readyEmitter);
+    this.disposables.push(
+      webview.onDidReceiveMessage((m) => this.receive(m)),
+      this.paintedEmitter,
+      this.loadedEmitter,
+      this.readyEmitter,
+      this.explainedEmitter,
+      this.explainProgressEmitter,
+    );
   }
 
   /** The analysis on screen, which every request of the webview is about. */
@@ -324,12 +349,28 @@ export class ViewController implements vscode.Disposable {
         this.lastPaint = message;
         this.paintedEmitter.fire(message);
         return;
+      case "explained": {
+        const { type: _type, ...info } = message;
+        this.lastExplained = info;
+        this.explainedEmitter.fire(info);
+        return;
+      }
     }
   }
 
   /** The grid as painted now, from the webview. */
   snapshot(): Promise<Snapshot> {
     return this.rpc.call("snapshot", {}, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
+  }
+
+  /** An Explain overlay as painted now, with its raw map, from the webview. */
+  overlay(method?: ExplainMethod): Promise<OverlaySnapshot> {
+    return this.rpc.call("overlay", method ? { method } : {}, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
+  }
+
+  /** Switches the webview's main area, and changes what its Explain view shows. */
+  showView(view: PanelView, explain?: ExplainViewChange): void {
+    this.post({ type: "showView", view, explain });
   }
 
   selectLayer(layer: string, view?: GridView): void {

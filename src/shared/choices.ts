@@ -1,11 +1,15 @@
 // Every set of allowed values, each written once: the types, the validators of messages, saved
 // webview state, settings and CLI options all derive from these lists, and so do the defaults.
 
-import type { ColormapName } from "./colormaps";
+import type { ColormapName, LutName } from "./colormaps";
 import type { NormalizeMode } from "./normalize";
 
 export const GRID_VIEWS = ["notebook", "all"] as const;
 export type GridView = (typeof GRID_VIEWS)[number];
+
+/** What the panel's main area shows: the feature-map grid or the Explain view. */
+export const PANEL_VIEWS = ["grid", "explain"] as const;
+export type PanelView = (typeof PANEL_VIEWS)[number];
 
 export const CHANNEL_ORDERS = ["index", "mean", "max"] as const;
 export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
@@ -34,6 +38,10 @@ export type ScoreReduction = (typeof SCORE_REDUCTIONS)[number];
 export const EXPLAIN_METHODS = ["gradcam", "hirescam", "gradcam++", "eigencam", "scorecam", "occlusion"] as const;
 export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
 export const GRADIENT_METHODS: readonly ExplainMethod[] = ["gradcam", "hirescam", "gradcam++"];
+
+/** The Explain overlay's colormaps; jet first, as pytorch-grad-cam's show_cam_on_image paints. */
+export const OVERLAY_COLORMAPS = ["jet", "turbo", "viridis"] as const satisfies readonly LutName[];
+export type OverlayColormap = (typeof OVERLAY_COLORMAPS)[number];
 
 export const PIXEL_ORDERS = ["bgr", "rgb"] as const;
 export type PixelOrder = (typeof PIXEL_ORDERS)[number];

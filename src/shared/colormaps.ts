@@ -1,7 +1,7 @@
-import { COLORMAP_DATA, COLORMAP_NAMES, type ColormapName } from "./colormapData";
+import { COLORMAP_DATA, COLORMAP_NAMES, type ColormapName, type LutName } from "./colormapData";
 import { maskCode, NON_FINITE_KINDS, type NonFiniteKind } from "./nonFinite";
 
-export { COLORMAP_NAMES, type ColormapName };
+export { COLORMAP_NAMES, type ColormapName, type LutName };
 
 export const DIVERGING_COLORMAP: ColormapName = "coolwarm";
 
@@ -24,10 +24,10 @@ export function lutIndex(byte: number, maskCode: number): number {
   return maskCode === 0 ? byte : 255 + maskCode;
 }
 
-const cache = new Map<ColormapName, Uint8Array>();
+const cache = new Map<LutName, Uint8Array>();
 
 /** The colormap as LUT_ENTRIES RGB triples: its 256 colours, then NON_FINITE_RGB in NON_FINITE_KINDS order. */
-export function colormapLut(name: ColormapName): Uint8Array {
+export function colormapLut(name: LutName): Uint8Array {
   let lut = cache.get(name);
   if (!lut) {
     const hex = COLORMAP_DATA[name];

@@ -4,7 +4,7 @@
 // Activations always travel as exact-size typed arrays (structured clone keeps them binary);
 // never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
 
-import type { ChannelOrder, ExportKind, GridView, Keeps, LayerKind, ModelDtype, ProviderChoice, ProviderName } from "./choices";
+import type { ChannelOrder, ExplainMethod, ExportKind, GridView, Keeps, LayerKind, ModelDtype, OverlayColormap, PanelView, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
 import type { ErrorData } from "./errors";
 import type { NonFiniteCounts } from "./nonFinite";
@@ -12,7 +12,7 @@ import type { NormalizeMode } from "./normalize";
 import type { Method } from "./rpc";
 import type { ExplainParams, ExplainReply } from "./explain";
 
-export type { ChannelOrder, ExportKind, GridView, LayerKind, ProviderChoice, ProviderName };
+export type { ChannelOrder, ExportKind, GridView, LayerKind, PanelView, ProviderChoice, ProviderName };
 
 /** The most tiles one layer request may ask for; the host refuses more. */
 export const MAX_TILES_PER_REQUEST = 4096;
@@ -162,13 +162,43 @@ export type HostMethods = {
   readonly export: Method<{ readonly kind: ExportKind; readonly layer: string }, ExportReply>;
   /** A class map of the image shown; progress per batch for the multi-pass methods. */
   readonly explain: Method<{ readonly explain: ExplainParams }, ExplainReply>;
+  /** The Explain view's overlay of `method` as painted (png) or its raw map (npy); the host asks for them. */
+  readonly exportExplain: Method<{ readonly kind: ExportKind; readonly method: ExplainMethod }, ExportReply>;
 };
 
 /** What the extension host asks a webview. */
 export type WebviewMethods = {
   /** The grid as painted (export, tests). */
   readonly snapshot: Method<Record<string, never>, Snapshot>;
+  /** The Explain view's overlay of `method` (else the first shown) as painted, with its raw map (export, tests). */
+  readonly overlay: Method<{ readonly method?: ExplainMethod }, OverlaySnapshot>;
 };
+
+/** One overlay of the Explain view: the pixels on its canvas and the map they were made from. */
+export interface OverlaySnapshot {
+  readonly picture: Picture;
+  readonly method: ExplainMethod;
+  readonly layer?: string;
+  readonly classIndex: number;
+  readonly opacity: number;
+  readonly colormap: OverlayColormap;
+  /** The raw map, [height, width], as the engine gave it. */
+  readonly height: number;
+  readonly width: number;
+  readonly map: Float32Array;
+}
+
+/** What the Explain view shows; each field left out keeps its current value. */
+export interface ExplainViewChange {
+  /** Side by side, in this order; at least one. */
+  readonly methods?: readonly ExplainMethod[];
+  /** null: the default layer (the last whose spatial size is over 1). */
+  readonly layer?: string | null;
+  /** null: the top-1 class. */
+  readonly classIndex?: number | null;
+  readonly opacity?: number;
+  readonly colormap?: OverlayColormap;
+}
 
 export interface Snapshot {
   readonly picture: Picture;
@@ -204,6 +234,15 @@ export type ToHost =
       /** How many tiles the grid holds; in the "all" view more than are on screen. */
       readonly tiles: number;
       readonly view: GridView;
+    }
+  /** After every render of an Explain overlay: what it shows (tests). */
+  | {
+      readonly type: "explained";
+      readonly method: ExplainMethod;
+      readonly layer?: string;
+      readonly classIndex: number;
+      readonly opacity: number;
+      readonly colormap: OverlayColormap;
     };
 
 // ---- notices: host -> webview ----------------------------------------------------------------
@@ -234,4 +273,6 @@ export type ToWebview =
   /** `keepResult`: the result shown before stays, marked as out of date. */
   | { readonly type: "failed"; readonly error: ErrorData; readonly hint?: string; readonly keepResult: boolean }
   | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
-  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView };
+  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView }
+  /** Switches the panel's main area; `explain` changes what the Explain view shows. */
+  | { readonly type: "showView"; readonly view: PanelView; readonly explain?: ExplainViewChange };

@@ -14,7 +14,7 @@ export interface DisplaySettings {
   readonly tileSize: number;
 }
 
-type Choice<T> = readonly [value: T, label: string];
+export type Choice<T> = readonly [value: T, label: string];
 
 const VIEWS: readonly Choice<GridView>[] = [
   ["notebook", "4×4 (notebook)"],
@@ -28,7 +28,7 @@ const NORMALIZE_LABELS: Record<NormalizeMode, string> = {
   symmetric: "Symmetric ±",
 };
 
-interface Select<T> {
+export interface Select<T> {
   readonly element: HTMLElement;
   readonly select: HTMLElementTagNameMap["vscode-single-select"];
   set(value: T): void;
@@ -36,7 +36,7 @@ interface Select<T> {
 
 let nextId = 0;
 
-function labelledSelect<T>(label: string, hint: string, choices: readonly Choice<T>[], onChange: (value: T) => void): Select<T> {
+export function labelledSelect<T>(label: string, hint: string, choices: readonly Choice<T>[], onChange: (value: T) => void): Select<T> {
   const id = `setting-${nextId++}`;
   const name = label.toLowerCase();
   const select = el("vscode-single-select", { title: hint, attrs: { id } }, ...choices.map(([, text]) => el("vscode-option", { text })));

@@ -46,6 +46,45 @@ describe("checks of what a webview sends", () => {
   });
 });
 
+describe("checks of the Explain view's messages", () => {
+  it("export of an overlay: a known kind and method only", () => {
+    assert.deepEqual(HOST_PARAMS.exportExplain({ kind: "npy", method: "scorecam" }), { kind: "npy", method: "scorecam" });
+    assert.deepEqual(HOST_PARAMS.exportExplain({ kind: "png", method: "gradcam++", extra: 1 }), { kind: "png", method: "gradcam++" });
+    for (const bad of [{ kind: "exe", method: "gradcam" }, { kind: "png", method: "lime" }, { kind: "png" }, null, "png"]) {
+      assert.equal(HOST_PARAMS.exportExplain(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it("an overlay only when its pixels and its map are exactly the sizes they claim", () => {
+    const overlay = (width: number, height: number, bytes: number, mapH: number, mapW: number, values: number) => ({
+      picture: { width, height, rgba: new Uint8ClampedArray(bytes) },
+      method: "gradcam",
+      layer: "features.51",
+      classIndex: 3,
+      opacity: 0.5,
+      colormap: "jet",
+      height: mapH,
+      width: mapW,
+      map: new Float32Array(values),
+    });
+    assert.ok(WEBVIEW_RESULTS.overlay(overlay(5, 2, 40, 3, 4, 12)));
+    assert.equal(WEBVIEW_RESULTS.overlay(overlay(5, 2, 39, 3, 4, 12)), undefined, "short pixels");
+    assert.equal(WEBVIEW_RESULTS.overlay(overlay(5, 2, 40, 3, 4, 13)), undefined, "a map longer than it says");
+    assert.equal(WEBVIEW_RESULTS.overlay(overlay(5, 2, 40, 1 << 20, 1 << 20, 12)), undefined, "a huge claimed map");
+    assert.equal(WEBVIEW_RESULTS.overlay({ ...overlay(5, 2, 40, 3, 4, 12), map: Array.from({ length: 12 }, () => 0) }), undefined, "a JSON array");
+    assert.equal(WEBVIEW_RESULTS.overlay({ ...overlay(5, 2, 40, 3, 4, 12), colormap: "coolwarm" }), undefined, "not an overlay colormap");
+    assert.equal(WEBVIEW_RESULTS.overlay({ ...overlay(5, 2, 40, 3, 4, 12), opacity: 2 }), undefined);
+    assert.equal(WEBVIEW_RESULTS.overlay({ ...overlay(5, 2, 40, 3, 4, 12), method: "lime" }), undefined);
+  });
+
+  it("the explained notice", () => {
+    const good = { type: "explained", method: "eigencam", layer: "features.51", classIndex: 0, opacity: 0.5, colormap: "turbo" };
+    assert.deepEqual(validateNotice(good), { notice: good });
+    assert.ok("error" in validateNotice({ ...good, classIndex: -1 }));
+    assert.ok("error" in validateNotice({ ...good, colormap: "gray" }));
+  });
+});
+
 describe("error hints", () => {
   it("come from the code: the setting to change where there is one", () => {
     assert.match(hintFor("IMAGE_TOO_LARGE") ?? "", /maxMegapixels/);

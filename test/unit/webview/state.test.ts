@@ -14,4 +14,13 @@ describe("a webview's saved state", () => {
     }
     assert.equal(restoreState(undefined).layersWidth, undefined);
   });
+
+  it("keeps which view the panel showed and the Explain view's settings", () => {
+    const restored = restoreState({ panel: "explain", explain: { methods: ["scorecam"], opacity: 0.3, colormap: "viridis" } });
+    assert.equal(restored.panel, "explain");
+    assert.deepEqual(restored.explain.methods, ["scorecam"]);
+    assert.equal(restored.explain.opacity, 0.3);
+    assert.equal(restoreState({ panel: "zoo" }).panel, "grid");
+    assert.equal(restoreState({}).explain.colormap, "jet");
+  });
 });
