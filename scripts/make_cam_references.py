@@ -35,7 +35,11 @@ def build(name, weights):
         import torchvision
         classes = next(t.shape[0] for k, t in reversed(list(weights.items())) if k.endswith("weight") and t.dim() == 2)
         model = getattr(torchvision.models, name)(num_classes=classes)
-    model.load_state_dict(weights, strict=False)
+    result = model.load_state_dict(weights, strict=False)
+    # Our state_dicts leave out num_batches_tracked, which eval() never reads; nothing else may be missing.
+    missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
+    if missing or result.unexpected_keys:
+        sys.exit(f"weights do not fit {name}: missing {missing[:5]}, unexpected {result.unexpected_keys[:5]}")
     for m in model.modules():
         if hasattr(m, "inplace"):
             m.inplace = False

@@ -4,8 +4,8 @@ import { readImage } from "../engine/image/decode";
 import { writeNpy } from "../engine/formats/npy";
 import { writeOutputFile } from "../engine/formats/output";
 import { overlayCam, resizeMap, scaleCam } from "../shared/camImage";
-import { EXPLAIN_METHODS, oneOf, SCORE_REDUCTIONS, type ScoreReduction } from "../shared/choices";
-import { colormapLut, type ColormapName } from "../shared/colormaps";
+import { EXPLAIN_METHODS, oneOf, type OverlayColormap, SCORE_REDUCTIONS, type ScoreReduction } from "../shared/choices";
+import { colormapLut } from "../shared/colormaps";
 import { EXPLAIN_DEFAULTS, type ExplainParams, type ExplainReply } from "../shared/explain";
 import { UsageError, type Values } from "./modelOptions";
 
@@ -65,11 +65,12 @@ export function explainParams(values: Values, layer: string | undefined): Explai
 }
 
 /** The map over the image at the image's own size; over nothing (the map alone) for a tensor input. */
-async function overlayPng(explanation: ExplainReply, image: string | undefined, colormap: ColormapName, opacity: number): Promise<Uint8Array> {
+async function overlayPng(explanation: ExplainReply, image: string | undefined, colormap: OverlayColormap, opacity: number): Promise<Uint8Array> {
   const picture = image ? await readImage(image) : undefined;
   const width = picture?.width ?? explanation.width;
   const height = picture?.height ?? explanation.height;
-  const scaled = scaleCam(resizeMap(explanation.map, explanation.height, explanation.width, height, width, false));
+  // Scaled, then resized: pytorch-grad-cam's scale_cam_image, as the panel draws it.
+  const scaled = resizeMap(scaleCam(explanation.map), explanation.height, explanation.width, height, width, false);
   const rgba = overlayCam(picture?.rgba ?? new Uint8Array(width * height * 4), scaled, colormapLut(colormap), picture ? opacity : 1);
   const png = new Jimp({ width, height, data: Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength) });
   return new Uint8Array(await png.getBuffer("image/png"));
@@ -78,7 +79,7 @@ async function overlayPng(explanation: ExplainReply, image: string | undefined, 
 export interface ExplainTargets {
   readonly out: string;
   readonly image: string | undefined;
-  readonly colormap: ColormapName;
+  readonly colormap: OverlayColormap;
 }
 
 export async function explainCommand(values: Values, engine: FeatureMapsEngine, request: AnalyzeRequest, params: ExplainParams, targets: ExplainTargets): Promise<void> {

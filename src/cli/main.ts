@@ -9,7 +9,7 @@ import { renderGridPng } from "../engine/analysis/renderGrid";
 import { notebookChannels, NOTEBOOK_GRID } from "../shared/presets";
 import type { LayerRequest } from "../shared/protocol";
 import { analyzeRequest, colormapOption, inputArraySize, MODEL_OPTIONS, modelSource, loadConfig, normalizeOption, preprocessingOverrides, UsageError, type Values } from "./modelOptions";
-import { DEFAULTS, dtypeLabel, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES } from "../shared/choices";
+import { DEFAULTS, dtypeLabel, MAX_CLIP_PERCENT, MIN_MEMORY_BUDGET_MB, oneOf, PROVIDER_CHOICES, OVERLAY_COLORMAPS } from "../shared/choices";
 import type { ModelConfig } from "../engine/model/config";
 import { dumpAll } from "./dumpAll";
 import { readImage } from "../engine/image/decode";
@@ -30,7 +30,7 @@ const USAGE = `feature-maps: what each layer of a CNN sees
   feature-maps explain IMG [MODEL.onnx] --out F.png [--method gradcam|hirescam|gradcam++|eigencam|
                         scorecam|occlusion] [--layer ID] [--class C] [--output NAME] [--reduce sum|mean]
                         [--window 16 --stride 8 --baseline 0] [--top-channels K] [--npy MAP.npy]
-                        [--colormap turbo] [--opacity 0.5]      a class heatmap over the image
+                        [--colormap jet|turbo|viridis] [--opacity 0.5]      a class heatmap over the image
   feature-maps predict IMG [MODEL.onnx] [--top 5] [--output NAME] [--reduce sum|mean]  top classes as JSON
 
 Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors|F.pth [--weights-key K]
@@ -198,7 +198,8 @@ async function explain(values: Values, rest: string[]): Promise<void> {
   const { request, image } = await imageRequest(values, rest);
   const engine = engineFor(values);
   const layer = typeof values.layer === "string" ? await engine.layerId(request.model, values.layer) : undefined;
-  const colormap = values.colormap === undefined ? EXPLAIN_COLORMAP : colormapOption(values);
+  const colormap = values.colormap ?? EXPLAIN_COLORMAP;
+  if (!oneOf(OVERLAY_COLORMAPS, colormap)) throw new UsageError(`--colormap for explain takes ${OVERLAY_COLORMAPS.join(", ")}, got ${String(colormap)}`);
   await explainCommand(values, engine, request, explainParams(values, layer), { out, image, colormap });
   engine.dispose();
 }

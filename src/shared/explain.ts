@@ -1,5 +1,4 @@
-import type { ExplainMethod, ScoreReduction } from "./choices";
-import type { ColormapName } from "./colormaps";
+import type { ExplainMethod, OverlayColormap, ScoreReduction } from "./choices";
 
 // What an explanation is asked for and what comes back, on both links (webview -> host ->
 // inference process) and in the CLI.
@@ -23,8 +22,8 @@ export interface ExplainParams {
 
 export const EXPLAIN_DEFAULTS: ExplainParams = { method: "gradcam", reduce: "sum", window: 16, stride: 8, baseline: 0 };
 
-/** The overlay's colormap unless one is chosen. */
-export const EXPLAIN_COLORMAP: ColormapName = "turbo";
+/** The overlay's colormap unless one is chosen: jet, as pytorch-grad-cam's show_cam_on_image. */
+export const EXPLAIN_COLORMAP: OverlayColormap = "jet";
 
 export interface ClassScore {
   readonly index: number;

@@ -79,7 +79,7 @@ export class Explainer {
     const { model } = this.runner;
     const name = output ?? model.outputs[0];
     const forward = await (await this.sessions(name, name, false)).run(input, height, width, () => 0, reduce);
-    return topClasses(classScores(forward.output, reduce, model.label), count);
+    return this.named(topClasses(classScores(forward.output, reduce, model.label), count));
   }
 
   async explain(input: Float32Array, height: number, width: number, o: ExplainOptions, signal?: AbortSignal): Promise<ExplainReply> {
@@ -94,7 +94,7 @@ export class Explainer {
     const forward = await sessions.run(input, height, width, (out) => (chosen ??= topClasses(classScores(out, o.reduce, model.label), 1)[0].index), o.reduce);
     const scores = classScores(forward.output, o.reduce, model.label);
     const classIndex = forward.classIndex;
-    const base = { method: o.method, classIndex, score: scores[classIndex], top: topClasses(scores, 5) };
+    const base = { method: o.method, classIndex, score: scores[classIndex], top: this.named(topClasses(scores, 5)) };
     if (o.method !== "occlusion") {
       const a = asMaps(forward.activation.shape, forward.activation.data, layer ?? output);
       const at = { ...base, layer, height: a.height, width: a.width };
@@ -127,6 +127,12 @@ export class Explainer {
       for (let i = 0; i < count; i++) scores.set(await runStack(stack.subarray(i * one, (i + 1) * one), 1), i);
       return scores;
     };
+  }
+
+  /** ImageNet's names on a 1000-class torchvision head. */
+  private named(classes: ClassScore[]): ClassScore[] {
+    const names = this.runner.model.classNames;
+    return names ? classes.map((c) => (names[c.index] === undefined ? c : { ...c, name: names[c.index] })) : classes;
   }
 
   async release(): Promise<void> {

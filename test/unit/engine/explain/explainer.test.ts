@@ -8,6 +8,7 @@ import { Explainer, type ExplainOptions } from "../../../../src/engine/explain/e
 import { readNpy } from "../../../../src/engine/formats/npy";
 import { referenceInput } from "../../../support/reference";
 import { REFERENCE } from "../../../support/paths";
+import { resnet18Pth } from "../../../support/pthWriter";
 
 interface Reference {
   readonly scorecam: { layer: string; class: number; reduce: "sum" | "mean"; topChannels: number | null; map: string }[];
@@ -34,7 +35,7 @@ function maxError(a: ArrayLike<number>, b: ArrayLike<number>): { error: number; 
 interface Subject {
   readonly name: string;
   readonly reference: string;
-  readonly model: ModelSource;
+  readonly model: ModelSource | (() => Promise<ModelSource>);
   readonly input: () => Promise<Float32Array>;
   readonly size: number;
   /** The untrained built-in model's score moves by ~1e-6 under occlusion, float32 noise: proven on the export. */
@@ -54,6 +55,14 @@ const SUBJECTS: readonly Subject[] = [
     size: 32,
     occlusion: true,
   },
+  {
+    name: "torchvision's resnet18 read from a .pth",
+    reference: "resnet18.json",
+    model: async () => ({ kind: "torchvision", name: "resnet18", weights: { file: await resnet18Pth() } }),
+    input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "resnet18-input.npy")), "resnet18-input.npy").data,
+    size: 64,
+    occlusion: true,
+  },
 ];
 
 for (const subject of SUBJECTS) {
@@ -65,7 +74,8 @@ for (const subject of SUBJECTS) {
     const explain = (o: Partial<ExplainOptions>, signal?: AbortSignal): ReturnType<Explainer["explain"]> => explainer.explain(input, subject.size, subject.size, { ...OPTIONS, ...o }, signal);
 
     before(async () => {
-      runner = await ModelRunner.open(await prepareModel(subject.model), { provider: "cpu" });
+      const source = typeof subject.model === "function" ? await subject.model() : subject.model;
+      runner = await ModelRunner.open(await prepareModel(source), { provider: "cpu" });
       explainer = new Explainer(runner);
       reference = JSON.parse(await fs.readFile(path.join(DIR, subject.reference), "utf8")) as Reference;
       input = await subject.input();

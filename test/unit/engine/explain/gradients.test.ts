@@ -9,6 +9,7 @@ import { GradientSessions } from "../../../../src/engine/explain/gradients";
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, type Maps } from "../../../../src/engine/explain/cams";
 import { referenceInput } from "../../../support/reference";
 import { REFERENCE } from "../../../support/paths";
+import { resnet18Pth } from "../../../support/pthWriter";
 
 interface CamCase {
   readonly layer: string;
@@ -39,7 +40,7 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], rel
 interface Subject {
   readonly name: string;
   readonly reference: string;
-  readonly model: ModelSource;
+  readonly model: ModelSource | (() => Promise<ModelSource>);
   readonly input: () => Promise<Float32Array>;
   readonly size: number;
 }
@@ -56,6 +57,13 @@ const SUBJECTS: readonly Subject[] = [
     input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "tiny-input.npy")), "tiny-input.npy").data,
     size: 32,
   },
+  {
+    name: "torchvision's resnet18 read from a .pth",
+    reference: "resnet18.json",
+    model: async () => ({ kind: "torchvision", name: "resnet18", weights: { file: await resnet18Pth() } }),
+    input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "resnet18-input.npy")), "resnet18-input.npy").data,
+    size: 64,
+  },
 ];
 
 for (const subject of SUBJECTS) {
@@ -71,7 +79,8 @@ for (const subject of SUBJECTS) {
     };
 
     before(async () => {
-      runner = await ModelRunner.open(await prepareModel(subject.model), { provider: "cpu" });
+      const source = typeof subject.model === "function" ? await subject.model() : subject.model;
+      runner = await ModelRunner.open(await prepareModel(source), { provider: "cpu" });
       reference = JSON.parse(await fs.readFile(path.join(REFERENCE, "cam", subject.reference), "utf8")) as CamReference;
       input = await subject.input();
     });
