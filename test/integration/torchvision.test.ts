@@ -14,13 +14,17 @@ describe("a torchvision model from a .pth in a model config", () => {
   const pth = workspaceFile(`resnet18-${stamp}.pth`);
   const config = workspaceFile(`resnet18-${stamp}.featuremaps.json`);
 
+  let previousModel: string | undefined;
+
   before(async () => {
+    previousModel = vscode.workspace.getConfiguration("featureMaps").inspect<string>("model")?.workspaceValue;
     await fs.writeFile(pth.fsPath, pthBytes(await seededStateDict({ kind: "torchvision", name: "resnet18", weights: { seed: 0 } })));
     const body = { model: { architecture: { torchvision: "resnet18" } }, weights: { safetensors: path.basename(pth.fsPath) }, images: ["chelsea.png"], layers: ["layer4"] };
     await fs.writeFile(config.fsPath, JSON.stringify(body, null, 2));
   });
   after(async () => {
-    await vscode.workspace.getConfiguration("featureMaps").update("model", undefined, vscode.ConfigurationTarget.Workspace);
+    // The fixture workspace's own setting (builtin:xai) comes back, as the other suites expect it.
+    await vscode.workspace.getConfiguration("featureMaps").update("model", previousModel, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     await fs.rm(pth.fsPath, { force: true });
     await fs.rm(config.fsPath, { force: true });
