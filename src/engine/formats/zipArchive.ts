@@ -2,7 +2,7 @@ import * as path from "path";
 import { PassThrough, type Readable } from "stream";
 import * as yauzl from "yauzl";
 import { FeatureMapsError } from "../../shared/errors";
-import { type RegularFile, withRegularFile } from "./files";
+import { READ_LIMITS, withRegularFile } from "./files";
 
 // A zip read through its central directory, entry by entry, from a file opened the safe way
 // (files.ts): only the directory and the entries asked for are read, so a caller can list a
@@ -21,17 +21,19 @@ export interface ZipReader {
   read(name: string, limit: number): Promise<Uint8Array>;
 }
 
-class RangeReader extends yauzl.RandomAccessReader {
-  constructor(private readonly file: RegularFile) {
+/**
+ * The archive read whole, in one read: torch.save stores its entries uncompressed, so each entry
+ * is then a view of these bytes, and a checkpoint of many storages costs one read, not one per
+ * storage.
+ */
+class MemoryReader extends yauzl.RandomAccessReader {
+  constructor(private readonly bytes: Buffer) {
     super();
   }
 
   _readStreamForRange(start: number, end: number): Readable {
     const out = new PassThrough();
-    this.file.read(start, end - start).then(
-      (bytes) => out.end(bytes),
-      (e: unknown) => out.destroy(e as Error),
-    );
+    out.end(this.bytes.subarray(start, end));
     return out;
   }
 }
@@ -82,8 +84,9 @@ export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<
     return fail((e as Error).message);
   };
   return withRegularFile(file, "weights", async (f) => {
+    if (f.size > READ_LIMITS.weights) fail(`${f.size} bytes, more than the ${READ_LIMITS.weights} a checkpoint may have`);
     const zip = await yauzl
-      .fromRandomAccessReaderPromise(new RangeReader(f), f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
+      .fromRandomAccessReaderPromise(new MemoryReader(await f.read(0, f.size)), f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
       .catch(wrap);
     const found = await entries(zip, fail).catch(wrap);
     const reader: ZipReader = {
