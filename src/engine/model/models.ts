@@ -2,7 +2,7 @@ import { FeatureMapsError } from "../../shared/errors";
 import * as path from "path";
 import { type Architecture, INPUT_NAME, type PlannedModule, planArchitecture, planGraph, pytorchOpName } from "./architecture";
 import { onnx } from "onnx-proto";
-import { onnxModel } from "./onnxBuild";
+import { moduleTensors, onnxModel } from "./onnxBuild";
 import { type InspectedOnnx, inspectOnnx } from "./onnxInspect";
 import { ancestorsByName } from "./moduleTree";
 import { type Preprocessing, NOTEBOOK_PREPROCESSING } from "../image/preprocess";
@@ -101,6 +101,7 @@ async function prepareArchitecture(
   const built = onnxModel(modules, weights, inputChannels);
   const bytes = onnx.ModelProto.encode(built.model).finish();
   const ancestors = ancestorsByName(modules.map((m) => m.id));
+  const tensors = moduleTensors(modules);
   return {
     label: `${label} (${weightsLabel(weightsSource)})`,
     bytes,
@@ -110,8 +111,8 @@ async function prepareArchitecture(
     inputChannels,
     defaults,
     classNames: model.classNames,
-    candidates: modules.map((m) => ({ tensor: m.id, id: m.id, name: m.id, op: pytorchOpName(m.spec), ancestors: ancestors.get(m.id) ?? [] })),
-    outputs: [modules[modules.length - 1].id],
+    candidates: modules.map((m) => ({ tensor: tensors.get(m.id) ?? m.id, id: m.id, name: m.id, op: pytorchOpName(m.spec), ancestors: ancestors.get(m.id) ?? [] })),
+    outputs: [tensors.get(modules[modules.length - 1].id) ?? modules[modules.length - 1].id],
     plan,
   };
 }

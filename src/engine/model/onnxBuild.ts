@@ -91,6 +91,7 @@ function emit(module: PlannedModule): Emitted {
       return { nodes: [node("Concat", [...inputs], [attribute("axis", 1)])] };
     case "stochastic_depth":
     case "container":
+      // A container is never emitted (moduleTensors): this is stochastic depth, the identity in eval.
       return { nodes: [node("Identity", [input])] };
     case "leaky_relu":
       return { nodes: [node("LeakyRelu", [input], [floatAttribute("alpha", spec.slope ?? 0.01)])] };
@@ -161,12 +162,25 @@ export interface BuiltModel {
  * that rebuilds the model opens a session without copying every weight into fresh memory;
  * onnxruntime reads the fed arrays in place and runs as fast (docs/PERFORMANCE.md).
  */
+/**
+ * The tensor that holds each module's output. A container's is its last module's: it gets no node
+ * of its own, so a run returns that tensor once, as PyTorch's hooks on a block and on its last
+ * module see the same tensor.
+ */
+export function moduleTensors(modules: readonly PlannedModule[]): ReadonlyMap<string, string> {
+  const tensors = new Map<string, string>();
+  for (const m of modules) tensors.set(m.id, m.spec.type === "container" ? (tensors.get(m.inputs[0]) ?? m.inputs[0]) : m.id);
+  return tensors;
+}
+
 export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap, inputChannels: number): BuiltModel {
   const nodes: onnx.INodeProto[] = [];
   const constants: onnx.ITensorProto[] = [];
   const parameters = new Map<string, Tensor>();
+  const tensors = moduleTensors(modules);
   for (const module of modules) {
-    const emitted = emit(module);
+    if (module.spec.type === "container") continue;
+    const emitted = emit({ ...module, inputs: module.inputs.map((i) => tensors.get(i) ?? i) });
     nodes.push(...emitted.nodes);
     constants.push(...(emitted.constants ?? []));
     for (const key of emitted.parameters ?? []) {
@@ -184,7 +198,7 @@ export function onnxModel(modules: readonly PlannedModule[], weights: WeightMap,
       node: nodes,
       initializer: constants,
       input: [floatValueInfo(INPUT_NAME, [1, inputChannels, "height", "width"]), ...[...parameters].map(([key, t]) => floatValueInfo(key, t.shape))],
-      output: modules.map((m) => ({ name: m.id, type: { tensorType: { elemType: FLOAT } } })),
+      output: [...new Set(tensors.values())].map((name) => ({ name, type: { tensorType: { elemType: FLOAT } } })),
     },
   });
   return { model, parameters };

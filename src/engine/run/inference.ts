@@ -117,6 +117,8 @@ export class ModelRunner {
     const layers: LayerInfo[] = [];
     const activations = new Map<string, Activation>();
     let bytes = 0;
+    // A container and the module that ends it share one tensor: it is held, and counted, once.
+    const counted = new Set<Float32Array>();
     for (const c of model.candidates) {
       const t = outputs[fetched(c)];
       if (!t || !showsAsLayer(model, c.tensor, t.type, t.dims.length)) continue;
@@ -124,7 +126,8 @@ export class ModelRunner {
       const data = shown.data;
       activations.set(c.id, { shape: shown.shape, data });
       layers.push(layerInfo(model, c, t.dims));
-      bytes += data.byteLength;
+      if (!counted.has(data)) bytes += data.byteLength;
+      counted.add(data);
     }
     if (only === undefined && !layers.some((l) => l.shape.length === 4)) {
       throw new FeatureMapsError("MODEL_INVALID", `${model.label}: has no 4-D float tensors, so there are no feature maps to show (is it a CNN?)`);
