@@ -54,7 +54,7 @@ export interface PackageServer {
 /**
  * Routes: /pkg (the package, ranges served), /missing (404), /cut (the first answer stops halfway
  * through the announced body, later ones serve ranges), /stall (sends a little, then waits),
- * /redirect (302 to /pkg).
+ * /redirect (302 to /pkg), /endless (a body with no length that never ends).
  */
 export async function servePackage(zip: Uint8Array): Promise<PackageServer> {
   const requests: { path: string; range?: string }[] = [];
@@ -81,6 +81,13 @@ export async function servePackage(zip: Uint8Array): Promise<PackageServer> {
       cutServed = true;
       res.writeHead(200, { "content-length": body.length });
       res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+      return;
+    }
+    if (url === "/endless") {
+      res.writeHead(200);
+      const more = (): void => void (res.write(body) ? setImmediate(more) : res.once("drain", more));
+      res.on("close", () => res.removeAllListeners("drain"));
+      more();
       return;
     }
     if (url === "/stall") {

@@ -106,6 +106,8 @@ export async function download(options: DownloadOptions): Promise<void> {
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
       received += chunk.length;
+      // A server that keeps sending would otherwise fill the disk before the checksum can say no.
+      if (size !== undefined && received > size) return done(new FeatureMapsError("CUDA_UNAVAILABLE", `${url} sent more than the ${size} bytes pinned for it`));
       onProgress?.({ received, total });
       done(null, chunk);
     },

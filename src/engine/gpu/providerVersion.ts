@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from "fs";
+import { readdirSync } from "fs";
 import * as path from "path";
+import { readRegularFileSync } from "../formats/files";
 import { MANIFEST, type InstalledManifest } from "./install";
 
 // Which onnxruntime a folder of provider libraries was built for, from what the usual sources
@@ -12,9 +13,12 @@ export interface FoundVersion {
   readonly from: string;
 }
 
+/** Version notes are small text files; a FIFO or a huge file in a user's folder is not one. */
+const MAX_NOTE_BYTES = 1024 * 1024;
+
 function read(file: string): string | undefined {
   try {
-    return readFileSync(file, "utf8");
+    return readRegularFileSync(file, "config", MAX_NOTE_BYTES).toString("utf8");
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import type * as Ort from "onnxruntime-node";
 import type { ProviderChoice, ProviderReport } from "../../shared/protocol";
 import { FeatureMapsError } from "../../shared/errors";
 import { type CudaExplanation, explainCudaFailure } from "../gpu/explain";
-import { failingLibrary, hasNvidiaGpu } from "../gpu/detect";
+import { failingLibrary, hasNvidiaGpu, type LoadFailure } from "../gpu/detect";
 import { CUDA_PIN, cudaUnsupported, providerLibraries } from "../gpu/pin";
 import type { Tensor } from "../model/weights";
 import { type LoadedOrt, loadOrt, type OrtModule } from "./ort";
@@ -38,15 +38,13 @@ function create(ort: OrtModule, model: Uint8Array, providers: string[], threads:
   });
 }
 
-/** Why CUDA did not run, worked out once per process: the facts behind it do not change while it lives. */
-let explained: CudaExplanation | undefined;
+/** The library that failed to load, looked for once per process: it does not change while the process lives. */
+let failed: { readonly library?: LoadFailure } | undefined;
 
 function explain(loaded: LoadedOrt, wanted: "auto" | "cuda", detail: string): CudaExplanation {
-  if (explained) return explained;
   const { cuda } = loaded;
-  const failed = cuda.kind === "ready" ? failingLibrary(cuda.binDir, providerLibraries(CUDA_PIN)) : undefined;
-  explained = explainCudaFailure({ wanted, gpu: hasNvidiaGpu(), unsupported: cudaUnsupported(CUDA_PIN), runtime: cuda, failed, detail });
-  return explained;
+  failed ??= { library: cuda.kind === "ready" ? failingLibrary(cuda.binDir, providerLibraries(CUDA_PIN)) : undefined };
+  return explainCudaFailure({ wanted, gpu: hasNvidiaGpu(), unsupported: cudaUnsupported(CUDA_PIN), runtime: cuda, failed: failed.library, detail });
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -97,5 +98,13 @@ describe("which onnxruntime a provider folder is from", () => {
     const ours = await tree({ "feature-maps-cuda.json": JSON.stringify({ onnxruntime: "1.30.0" }) });
     assert.equal(providerVersion(ours)?.version, "1.30.0");
     assert.equal(providerVersion(await tree({ "libonnxruntime_providers_cuda.so": "" })), undefined);
+  });
+
+  it("does not wait on a FIFO where a version note would be", async () => {
+    const dir = await tree({ "libonnxruntime_providers_cuda.so": "" });
+    execFileSync("mkfifo", [path.join(dir, "VERSION_NUMBER")]);
+    const start = Date.now();
+    assert.equal(providerVersion(dir), undefined);
+    assert.ok(Date.now() - start < 1000);
   });
 });

@@ -108,6 +108,15 @@ describe("installing the CUDA provider", () => {
     assert.ok(installedProvider(storage, pin));
   });
 
+  it("stops a server that sends more than the pinned size, within a second, keeping nothing", async () => {
+    const storage = await tempStorage();
+    const pin = pinFor(`${server.base}/endless`, zip);
+    const start = Date.now();
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /\/endless sent more than the \d+ bytes pinned for it/));
+    assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms`);
+    await assertNothingInstalled(storage, pin);
+  });
+
   it("follows a redirect, as the feed's CDN may answer", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/redirect`, zip);
