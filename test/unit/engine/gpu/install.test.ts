@@ -6,20 +6,11 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { installCudaProvider, installedDir, installedProvider, type InstallProgress, MANIFEST } from "../../../../src/engine/gpu/install";
 import { CUDA_PIN, type CudaPin } from "../../../../src/engine/gpu/pin";
-import { FeatureMapsError } from "../../../../src/shared/errors";
+import { hasCode } from "../../../support/errors";
 import { fixturePackage, type PackageServer, pinFor, servePackage } from "../../../support/packageServer";
 import { ROOT } from "../../../support/paths";
 
 const LINUX = { platform: "linux", arch: "x64" } as const;
-
-function rejectsWith(code: string, message: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof FeatureMapsError, `a FeatureMapsError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  };
-}
 
 async function tempStorage(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), "fm-cuda-"));
@@ -78,28 +69,28 @@ describe("installing the CUDA provider", () => {
   it("refuses a package whose checksum does not match and deletes it", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/pkg`, zip, { sha256: "0".repeat(64) });
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /is not the pinned one .*expected .* sha256 0{64}\); it was deleted and nothing was installed/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /is not the pinned one .*expected .* sha256 0{64}\); it was deleted and nothing was installed/));
     await assertNothingInstalled(storage, pin);
   });
 
   it("refuses a package of the wrong size", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/pkg`, zip, { size: zip.byteLength + 1 });
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /is not the pinned one/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /is not the pinned one/));
     await assertNothingInstalled(storage, pin);
   });
 
   it("says which address answered HTTP 404", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/missing`, zip);
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /cannot download http:\/\/127\.0\.0\.1:\d+\/missing: the server answered HTTP 404 Not Found/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /cannot download http:\/\/127\.0\.0\.1:\d+\/missing: the server answered HTTP 404 Not Found/));
     await assertNothingInstalled(storage, pin);
   });
 
   it("keeps a download cut short, installs nothing, and resumes it from where it stopped", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/cut`, zip);
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /cut.* (stopped after|was interrupted).*run the command again to resume it/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /cut.* (stopped after|was interrupted).*run the command again to resume it/));
     await assertNothingInstalled(storage, pin, true);
     const result = await installCudaProvider({ storage, pin, ...LINUX });
     assert.equal(result.already, false);
@@ -112,7 +103,7 @@ describe("installing the CUDA provider", () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/endless`, zip);
     const start = Date.now();
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /\/endless sent more than the \d+ bytes pinned for it/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /\/endless sent more than the \d+ bytes pinned for it/));
     assert.ok(Date.now() - start < 1000, `took ${Date.now() - start} ms`);
     await assertNothingInstalled(storage, pin);
   });
@@ -128,7 +119,7 @@ describe("installing the CUDA provider", () => {
     const pin = pinFor(`${server.base}/stall`, zip);
     const abort = new AbortController();
     const run = installCudaProvider({ storage, pin, ...LINUX, signal: abort.signal, onProgress: (p) => p.received && p.received > 0 && abort.abort() });
-    await assert.rejects(run, rejectsWith("CANCELLED", /cancelled/));
+    await assert.rejects(run, hasCode("CANCELLED", /cancelled/));
     assert.equal(installedProvider(storage, pin), undefined);
   });
 
@@ -138,7 +129,7 @@ describe("installing the CUDA provider", () => {
     const downloads = path.join(storage, "cuda", "downloads");
     await fs.mkdir(downloads, { recursive: true });
     await fs.symlink("/dev/full", path.join(downloads, "pkg.part"));
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("OUTPUT_UNWRITABLE", /cannot install the CUDA provider into .*: no space left on the disk; nothing was installed/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("OUTPUT_UNWRITABLE", /cannot install the CUDA provider into .*: no space left on the disk; nothing was installed/));
     await assertNothingInstalled(storage, pin);
   });
 
@@ -153,7 +144,7 @@ describe("installing the CUDA provider", () => {
     }
     try {
       const pin = pinFor(`${server.base}/pkg`, zip);
-      await assert.rejects(installCudaProvider({ storage: mount, pin, ...LINUX }), rejectsWith("OUTPUT_UNWRITABLE", /no space left on the disk; nothing was installed/));
+      await assert.rejects(installCudaProvider({ storage: mount, pin, ...LINUX }), hasCode("OUTPUT_UNWRITABLE", /no space left on the disk; nothing was installed/));
       await assertNothingInstalled(mount, pin);
     } finally {
       execFileSync("umount", [mount]);
@@ -164,14 +155,14 @@ describe("installing the CUDA provider", () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/pkg`, zip, { sha256: null, size: null });
     const asked = server.requests.length;
-    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), rejectsWith("CUDA_UNAVAILABLE", /no checksum pinned for Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 1\.30\.0 .*featureMaps\.cudaProviderDir/));
+    await assert.rejects(installCudaProvider({ storage, pin, ...LINUX }), hasCode("CUDA_UNAVAILABLE", /no checksum pinned for Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 1\.30\.0 .*featureMaps\.cudaProviderDir/));
     assert.equal(server.requests.length, asked);
   });
 
   it("says why there is nothing to install on Windows and macOS", async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/pkg`, zip);
-    await assert.rejects(installCudaProvider({ storage, pin, platform: "win32", arch: "x64" }), rejectsWith("CUDA_UNAVAILABLE", /not available on Windows: onnxruntime-node 1\.30\.0 is built without its CUDA provider there/));
-    await assert.rejects(installCudaProvider({ storage, pin, platform: "darwin", arch: "arm64" }), rejectsWith("CUDA_UNAVAILABLE", /not available on macOS: macOS has no CUDA/));
+    await assert.rejects(installCudaProvider({ storage, pin, platform: "win32", arch: "x64" }), hasCode("CUDA_UNAVAILABLE", /not available on Windows: onnxruntime-node 1\.30\.0 is built without its CUDA provider there/));
+    await assert.rejects(installCudaProvider({ storage, pin, platform: "darwin", arch: "arm64" }), hasCode("CUDA_UNAVAILABLE", /not available on macOS: macOS has no CUDA/));
   });
 });

@@ -7,7 +7,7 @@ import { prepareCudaRuntime, type CudaSetup } from "../../../../src/engine/gpu/r
 import { EngineClient } from "../../../../src/engine/run/engineClient";
 import { BUILTIN_MODEL } from "../../../../src/engine/model/models";
 import { hasNvidiaGpu } from "../../../../src/engine/gpu/detect";
-import { FeatureMapsError } from "../../../../src/shared/errors";
+import { hasCode } from "../../../support/errors";
 import { ENGINE_PROCESS, ROOT, SAMPLE_IMAGE } from "../../../support/paths";
 
 // The inference process loading onnxruntime-node from a runtime folder in global storage, with
@@ -64,12 +64,7 @@ describe("loading onnxruntime beside a CUDA provider", { skip: process.platform 
     assert.deepEqual(loadedOnnxruntime((await plain.call("status", {})).pid), [BUNDLED_LIBRARY]);
 
     const asked = start({ provider: "cuda", cuda });
-    await assert.rejects(asked.call("analyze", { analyze }), (e: unknown) => {
-      assert.ok(e instanceof FeatureMapsError);
-      assert.equal(e.code, "CUDA_UNAVAILABLE");
-      assert.match(e.message, /^CUDA could not be used: libonnxruntime_providers_shared\.so could not be loaded \((invalid ELF header|file too short)\)\.$/);
-      return true;
-    });
+    await assert.rejects(asked.call("analyze", { analyze }), hasCode("CUDA_UNAVAILABLE", /^CUDA could not be used: libonnxruntime_providers_shared\.so could not be loaded \((invalid ELF header|file too short)\)\.$/));
   });
 
   it("checks the provider's version before loading it: a mismatch says which is needed, and the CPU keeps working", async () => {
@@ -77,13 +72,9 @@ describe("loading onnxruntime beside a CUDA provider", { skip: process.platform 
     const providerDir = await providerFolder("1.29.0");
     const cuda: CudaSetup = { bundled: BUNDLED, storage, providerDir, fromSetting: true };
     const asked = start({ provider: "cuda", cuda });
-    await assert.rejects(asked.call("analyze", { analyze }), (e: unknown) => {
-      assert.ok(e instanceof FeatureMapsError);
-      assert.equal(e.code, "CUDA_UNAVAILABLE");
-      const dir = providerDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      assert.match(e.message, new RegExp(`featureMaps\\.cudaProviderDir \\(${dir}\\) holds onnxruntime 1\\.29\\.0's CUDA provider \\(VERSION_NUMBER\\); Feature Maps needs onnxruntime 1\\.30\\.0's`));
-      return true;
-    });
+    const dir = providerDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const needed = new RegExp(`featureMaps\\.cudaProviderDir \\(${dir}\\) holds onnxruntime 1\\.29\\.0's CUDA provider \\(VERSION_NUMBER\\); Feature Maps needs onnxruntime 1\\.30\\.0's`);
+    await assert.rejects(asked.call("analyze", { analyze }), hasCode("CUDA_UNAVAILABLE", needed));
     const auto = start({ provider: "auto", cuda });
     assert.equal((await auto.call("analyze", { analyze })).model.provider.used, "cpu");
     const { pid } = await auto.call("status", {});

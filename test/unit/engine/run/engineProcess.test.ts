@@ -3,20 +3,12 @@ import * as path from "path";
 import { after, describe, it } from "node:test";
 import { EngineClient } from "../../../../src/engine/run/engineClient";
 import { BUILTIN_MODEL } from "../../../../src/engine/model/models";
-import { errorCode, FeatureMapsError } from "../../../../src/shared/errors";
+import { errorCode } from "../../../../src/shared/errors";
 import { hasNvidiaGpu } from "../../../../src/engine/gpu/detect";
+import { hasCode } from "../../../support/errors";
 import { ENGINE_PROCESS, FIXTURES, ROOT, SAMPLE_IMAGE } from "../../../support/paths";
 
 const analyze = { input: { image: SAMPLE_IMAGE }, model: BUILTIN_MODEL };
-
-function hasCode(code: string, message?: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof FeatureMapsError, `a FeatureMapsError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    if (message) assert.match(e.message, message);
-    return true;
-  };
-}
 
 /** Whether the process has ended within a second or two (a killed child is reaped a moment later). */
 async function gone(pid: number): Promise<boolean> {
