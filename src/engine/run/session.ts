@@ -43,8 +43,10 @@ let failed: { readonly library?: LoadFailure } | undefined;
 
 function explain(loaded: LoadedOrt, wanted: "auto" | "cuda", detail: string): CudaExplanation {
   const { cuda } = loaded;
-  failed ??= { library: cuda.kind === "ready" ? failingLibrary(cuda.binDir, providerLibraries(CUDA_PIN)) : undefined };
-  return explainCudaFailure({ wanted, gpu: hasNvidiaGpu(), unsupported: cudaUnsupported(CUDA_PIN), runtime: cuda, failed: failed.library, detail });
+  const gpu = hasNvidiaGpu();
+  // Without a GPU under auto nothing is named, so nothing is loaded to find out.
+  if (cuda.kind === "ready" && (gpu || wanted === "cuda")) failed ??= { library: failingLibrary(cuda.binDir, providerLibraries(CUDA_PIN)) };
+  return explainCudaFailure({ wanted, gpu, unsupported: cudaUnsupported(CUDA_PIN), runtime: cuda, failed: failed?.library, detail });
 }
 
 /**
