@@ -6,7 +6,7 @@ import * as yauzl from "yauzl";
 import { errorCode, FeatureMapsError } from "../../shared/errors";
 import { writeErrorReason } from "../formats/output";
 import { download, DownloadInterrupted } from "./download";
-import { CUDA_PIN, type CudaPin, cudaUnsupported, platformKey, type ProviderPackage } from "./pin";
+import { CUDA_PIN, type CudaPin, cudaUnsupported, platformKey, providerLibraries, type ProviderPackage } from "./pin";
 
 // Installs the CUDA provider into the extension's global storage, never into the extension's
 // folder (an update replaces that folder, and it may not be writable). The libraries are
@@ -78,9 +78,10 @@ export function readManifest(dir: string, version?: string): InstalledManifest |
 }
 
 /** The installed provider's folder for this pin and platform, when an install is complete. */
-export function installedProvider(storage: string, pin: CudaPin = CUDA_PIN): string | undefined {
-  const dir = installedDir(storage, pin);
-  return readManifest(dir, pin.onnxruntime) ? dir : undefined;
+export function installedProvider(storage: string, pin: CudaPin = CUDA_PIN, platform: string = process.platform, arch: string = process.arch): string | undefined {
+  const dir = installedDir(storage, pin, platform, arch);
+  const manifest = readManifest(dir, pin.onnxruntime);
+  return manifest && providerLibraries(pin, platform, arch).every((f) => f in manifest.files) ? dir : undefined;
 }
 
 function diskError(e: unknown, where: string): FeatureMapsError {

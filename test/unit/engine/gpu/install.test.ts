@@ -18,7 +18,7 @@ async function tempStorage(): Promise<string> {
 
 /** Nothing half-installed: no installed folder, no staging folder, and (unless kept) no partial download. */
 async function assertNothingInstalled(storage: string, pin: CudaPin, keepsPartial = false): Promise<void> {
-  assert.equal(installedProvider(storage, pin), undefined);
+  assert.equal(installedProvider(storage, pin, LINUX.platform, LINUX.arch), undefined);
   const root = path.join(storage, "cuda");
   const entries = await fs.readdir(root).catch(() => [] as string[]);
   assert.deepEqual(entries.filter((e) => e.startsWith(".staging-") || e.startsWith("onnxruntime-")), []);
@@ -96,7 +96,7 @@ describe("installing the CUDA provider", () => {
     assert.equal(result.already, false);
     const resumed = server.requests.filter((r) => r.path === "/cut").at(-1);
     assert.match(resumed?.range ?? "", /^bytes=[1-9]\d*-$/, "the second attempt asks only for the rest");
-    assert.ok(installedProvider(storage, pin));
+    assert.ok(installedProvider(storage, pin, LINUX.platform, LINUX.arch));
   });
 
   it("stops a server that sends more than the pinned size, within a second, keeping nothing", async () => {
@@ -120,10 +120,10 @@ describe("installing the CUDA provider", () => {
     const abort = new AbortController();
     const run = installCudaProvider({ storage, pin, ...LINUX, signal: abort.signal, onProgress: (p) => p.received && p.received > 0 && abort.abort() });
     await assert.rejects(run, hasCode("CANCELLED", /cancelled/));
-    assert.equal(installedProvider(storage, pin), undefined);
+    assert.equal(installedProvider(storage, pin, LINUX.platform, LINUX.arch), undefined);
   });
 
-  it("on a full disk (writes to /dev/full fail with ENOSPC) says so and leaves nothing behind", async () => {
+  it("on a full disk (writes to /dev/full fail with ENOSPC) says so and leaves nothing behind", { skip: process.platform !== "linux" && "/dev/full is Linux's" }, async () => {
     const storage = await tempStorage();
     const pin = pinFor(`${server.base}/pkg`, zip);
     const downloads = path.join(storage, "cuda", "downloads");
