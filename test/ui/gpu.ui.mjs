@@ -45,6 +45,9 @@ async function openPanel(page) {
   const opened = await check("a panel on chelsea.png runs on the CPU", async () => {
     const menu = await openContextMenu(page, explorerItem(page, "chelsea.png"), { expect: "Visualize Feature Maps" });
     await clickMenuItem(page, menu, "Visualize Feature Maps");
+    // The workspace holds a model config, so the command may ask which model: the built-in one, listed first.
+    const question = page.locator(".quick-input-widget").filter({ hasText: "which model?" });
+    if (await question.waitFor({ timeout: 5000 }).then(() => true, () => false)) await page.keyboard.press("Enter");
     panel = await findWebview(page, "panel");
     const badge = await waitUntil(async () => (await panel.locator(".provider vscode-badge").count()) > 0 && panel.locator(".provider vscode-badge").first().textContent(), {
       timeout: 120_000,
