@@ -164,7 +164,7 @@ export class ModelRunner {
    */
   async derived(make: (bytes: Uint8Array) => Uint8Array): Promise<DerivedSession> {
     const { session } = await openSession(make(await this.model.reload()), this.options);
-    return new DerivedSession(session, this.feeds);
+    return new DerivedSession(this.ort, session, this.feeds);
   }
 
   async release(): Promise<void> {
@@ -176,9 +176,15 @@ export class ModelRunner {
 
 export class DerivedSession {
   constructor(
+    private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
     private readonly weights: Readonly<Record<string, Ort.Tensor>>,
   ) {}
+
+  /** A float32 tensor of the onnxruntime this session runs in (the process loads one, see ./ort.ts). */
+  tensor(data: Float32Array, dims: readonly number[]): Ort.Tensor {
+    return new this.ort.Tensor("float32", data, dims);
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
