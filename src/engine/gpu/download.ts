@@ -2,7 +2,6 @@ import { createWriteStream, promises as fs } from "fs";
 import * as http from "http";
 import * as https from "https";
 import { Transform } from "stream";
-import { pipeline } from "stream/promises";
 import { FeatureMapsError } from "../../shared/errors";
 
 // One file over HTTP(S) into `file`, resumed where an earlier attempt stopped: the CUDA provider
@@ -68,6 +67,42 @@ function rangeStart(res: http.IncomingMessage): number | undefined {
 }
 
 /**
+ * Writes the body through `count` into `file`. When the connection drops or the caller cancels,
+ * what has arrived is still written and the file closed before this rejects, so the next attempt
+ * resumes from every byte received (a pipeline would destroy the file stream with writes pending).
+ */
+function save(res: http.IncomingMessage, count: Transform, file: string, append: boolean, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(file, { flags: append ? "a" : "w" });
+    let stopped: unknown;
+    const stop = (why: unknown): void => {
+      if (stopped !== undefined) return;
+      stopped = why;
+      res.unpipe(count);
+      res.destroy();
+      count.end();
+    };
+    const cancel = (): void => stop(signal?.reason ?? new Error("cancelled"));
+    signal?.addEventListener("abort", cancel, { once: true });
+    res.on("close", () => res.complete || stop(new Error("the connection closed before the end")));
+    res.on("error", stop);
+    // Too long a body: the file is of no use, the caller removes it.
+    count.on("error", (e) => out.destroy(e));
+    out.on("error", (e) => {
+      signal?.removeEventListener("abort", cancel);
+      reject(e);
+    });
+    out.on("close", () => {
+      signal?.removeEventListener("abort", cancel);
+      if (stopped === undefined) resolve();
+      else reject(stopped);
+    });
+    if (signal?.aborted) cancel();
+    else res.pipe(count).pipe(out);
+  });
+}
+
+/**
  * Downloads `url` into `file`. A network failure or a body cut short throws DownloadInterrupted
  * and keeps what arrived; the next call asks only for the rest (HTTP Range) and starts over when
  * the server does not serve ranges. Errors name the address and what happened.
@@ -114,7 +149,7 @@ export async function download(options: DownloadOptions): Promise<void> {
   });
   onProgress?.({ received, total });
   try {
-    await pipeline(res, count, createWriteStream(file, { flags: resumed ? "a" : "w" }), { signal });
+    await save(res, count, file, resumed, signal);
   } catch (e) {
     throw failure(e, url, signal);
   }
