@@ -13,6 +13,7 @@ import { type ModelSource, prepareModel } from "./model/models";
 import { withParents } from "./model/moduleTree";
 import { findLayer, unknownLayerMessage } from "../shared/layerIds";
 import { DrawnWeights } from "./model/weights";
+import type { CudaSetup } from "./gpu/runtime";
 import { BoundedCache } from "./run/boundedCache";
 import { planLayers } from "./run/estimate";
 import { ModelRunner, showsAsLayer } from "./run/inference";
@@ -32,6 +33,8 @@ export interface EngineOptions {
   /** Sessions kept open; each holds its model's weights. */
   readonly maxSessions?: number;
   readonly threads?: number;
+  /** Where the CUDA provider is; read by the inference process before it loads onnxruntime. */
+  readonly cuda?: CudaSetup;
 }
 
 export type InputSource = { readonly image: string } | { readonly tensor: Float32Array; readonly height: number; readonly width: number; readonly label: string };

@@ -11,7 +11,7 @@ const HINTS: Readonly<Record<ErrorCode, string | undefined>> = {
   LAYER_UNKNOWN: "Pick a layer from the list.",
   OP_UNSUPPORTED: "Pick a later layer, or a method that needs no gradient (EigenCAM, Score-CAM, occlusion).",
   CHANNEL_UNKNOWN: undefined,
-  CUDA_UNAVAILABLE: 'Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.',
+  CUDA_UNAVAILABLE: 'Run "Feature Maps: Install GPU Acceleration (CUDA)" if its provider is missing, or set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.',
   OUT_OF_BUDGET: "Use a smaller input size.",
   OUTPUT_UNWRITABLE: "Choose another file or folder.",
   CANCELLED: undefined,

@@ -7,7 +7,8 @@ import { imagesForCommand } from "./imageFiles";
 import { PANEL_VIEW_TYPE, PanelManager } from "./panels";
 import { markUsed, preload } from "./preload";
 import { affectsEngine, affectsViews, clientOptions, engineOptions } from "./settings";
-import { ProviderStatus } from "./statusBar";
+import { INSTALL_CUDA_COMMAND, ProviderStatus } from "./statusBar";
+import { installGpuAcceleration, offerInstallOnce } from "./gpuInstall";
 import { chooseConfig } from "./configChoice";
 import { ConfigDiagnostics } from "./configDiagnostics";
 import { SIDE_VIEW_ID, SideView } from "./sideView";
@@ -28,8 +29,9 @@ export interface FeatureMapsApi {
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const log = vscode.window.createOutputChannel("Feature Maps", { log: true });
   setExtensionPath(context.extensionPath);
-  const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(), (line) => log.info(line), clientOptions());
-  const status = new ProviderStatus();
+  const cudaPaths = { bundled: context.asAbsolutePath("node_modules/onnxruntime-node"), storage: context.globalStorageUri.fsPath };
+  const engine = new EngineClient(context.asAbsolutePath("dist/engineProcess.js"), engineOptions(cudaPaths), (line) => log.info(line), clientOptions());
+  const status = new ProviderStatus((report) => offerInstallOnce(context.globalState, report));
   const panels = new PanelManager(context.extensionUri, engine, status);
 
   const diagnostics = new ConfigDiagnostics();
@@ -65,6 +67,13 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     ),
     vscode.commands.registerCommand("featureMaps.visualize", visualize),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
+    vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>
+      installGpuAcceleration(context.globalStorageUri, () => {
+        engine.configure(engineOptions(cudaPaths), clientOptions());
+        panels.reloadAll();
+        void sideView.view?.load();
+      }),
+    ),
     vscode.commands.registerCommand("featureMaps.saveGridPng", async (target?: vscode.Uri) => {
       const controller = activeAnalysis();
       const layer = controller.lastPaint?.layer ?? "grid";
@@ -82,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
       void sideView.view?.load();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (affectsEngine(e)) engine.configure(engineOptions(), clientOptions());
+      if (affectsEngine(e)) engine.configure(engineOptions(cudaPaths), clientOptions());
       if (affectsViews(e)) {
         panels.reloadAll();
         // The side view shows images through the settings' model too.

@@ -1,9 +1,12 @@
+import * as os from "os";
 import * as path from "path";
 import * as vscode from "vscode";
 import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
 import type { DisplayDefaults } from "../shared/protocol";
 import type { EngineOptions } from "../engine/engine";
+import { installedProvider } from "../engine/gpu/install";
+import type { CudaSetup } from "../engine/gpu/runtime";
 import { type ClientOptions, ENGINE_OVERHEAD_MB } from "../engine/run/engineClient";
 import type { ModelSource, WeightsSource } from "../engine/model/models";
 import type { Preprocessing } from "../engine/image/preprocess";
@@ -86,13 +89,31 @@ export function displayDefaults(scope?: vscode.Uri): DisplayDefaults {
   };
 }
 
-export function engineOptions(): EngineOptions {
+/** Where the extension's onnxruntime-node is, and its global storage, where the CUDA provider goes. */
+export interface CudaPaths {
+  readonly bundled: string;
+  readonly storage: string;
+}
+
+/**
+ * The CUDA provider the inference process loads: the folder featureMaps.cudaProviderDir names,
+ * else the one Install GPU Acceleration put in global storage, else none.
+ */
+function cudaSetup(paths: CudaPaths): CudaSetup {
+  const named = config().get<string>("cudaProviderDir", "").trim();
+  if (named) return { ...paths, providerDir: path.resolve(named.replace(/^~(?=$|[\\/])/, os.homedir())), fromSetting: true };
+  const installed = installedProvider(paths.storage);
+  return installed ? { ...paths, providerDir: installed } : paths;
+}
+
+export function engineOptions(paths: CudaPaths): EngineOptions {
   const c = config();
   const provider = c.get<string>("executionProvider");
   return {
     provider: oneOf(PROVIDER_CHOICES, provider) ? provider : DEFAULTS.provider,
     maxMegapixels: Math.max(1, c.get<number>("maxMegapixels", DEFAULTS.maxMegapixels)),
     memoryBudgetMB: memoryBudgetMB(),
+    cuda: cudaSetup(paths),
   };
 }
 
@@ -107,7 +128,7 @@ export function clientOptions(): ClientOptions {
   return { timeoutMs: seconds * 1000, recycle: { idleMs: IDLE_RECYCLE_MS, rssBytes: (memoryBudgetMB() + ENGINE_OVERHEAD_MB) * 1024 * 1024 } };
 }
 
-const ENGINE_SETTINGS = ["executionProvider", "maxMegapixels", "memoryBudgetMB", "timeoutSeconds"] as const;
+const ENGINE_SETTINGS = ["executionProvider", "cudaProviderDir", "maxMegapixels", "memoryBudgetMB", "timeoutSeconds"] as const;
 
 export function affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
   return ENGINE_SETTINGS.some((name) => e.affectsConfiguration(`${SECTION}.${name}`));

@@ -7,7 +7,8 @@ export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+  // The provider badge's link runs the install command, and no other command.
+  return { enableScripts: true, localResourceRoots: webviewRoots(extensionUri), enableCommandUris: ["featureMaps.installCuda"] };
 }
 
 function escapeAttribute(text: string): string {

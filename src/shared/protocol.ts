@@ -43,6 +43,13 @@ export interface ProviderReport {
   readonly used: ProviderName;
   /** Why CUDA was not used when it was wanted; absent when it was not wanted or did run. */
   readonly reason?: string;
+  /**
+   * The reason is no cause for a warning: `auto` on a machine without an NVIDIA GPU, where the
+   * CPU is what was expected. It is then shown only on request (a tooltip).
+   */
+  readonly quiet?: boolean;
+  /** Installing the CUDA provider (Feature Maps: Install GPU Acceleration) is what would fix it. */
+  readonly installable?: boolean;
 }
 
 /** min, max, mean, std and zeros describe the finite values only; all are 0 when there are none. */

@@ -10,15 +10,18 @@ function figure(canvas: HTMLCanvasElement, caption: string, description: string)
   return el("figure", { class: "header-figure", title: description }, canvas, el("figcaption", { text: caption }));
 }
 
+/** The provider that ran; why not CUDA as a warning only when it is one, with the install as a link when that fixes it. */
 function providerBadge(provider: ProviderReport): HTMLElement {
-  const badge = el("vscode-badge", { text: provider.used.toUpperCase(), title: `Execution provider: ${provider.used.toUpperCase()}` });
-  if (!provider.reason) return el("span", { class: "provider" }, badge);
+  const used = provider.used.toUpperCase();
+  const badge = el("vscode-badge", { text: used, title: provider.reason ?? `Execution provider: ${used}` });
+  if (!provider.reason || provider.quiet) return el("span", { class: "provider", title: provider.reason }, badge);
   return el(
     "span",
     { class: "provider provider-fallback", title: provider.reason },
     badge,
     codicon("warning"),
     el("span", { class: "provider-reason", text: provider.reason }),
+    provider.installable ? el("a", { class: "provider-install", text: "Install GPU acceleration", attrs: { href: "command:featureMaps.installCuda" } }) : undefined,
   );
 }
 

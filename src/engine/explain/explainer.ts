@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { onnx } from "onnx-proto";
 import { GRADIENT_METHODS, type ScoreReduction } from "../../shared/choices";
 import type { ClassScore, ExplainParams, ExplainReply } from "../../shared/explain";
@@ -113,8 +113,8 @@ export class Explainer {
     const { model } = this.runner;
     const one = model.inputChannels * height * width;
     const runStack = async (stack: Float32Array, count: number): Promise<Float64Array> => {
-      const values = await session.run({ [model.inputName]: new ort.Tensor("float32", stack, [count, model.inputChannels, height, width]) });
-      const out = values[output] as ort.Tensor;
+      const values = await session.run({ [model.inputName]: session.tensor(stack, [count, model.inputChannels, height, width]) });
+      const out = values[output] as Ort.Tensor;
       const dims = [...out.dims];
       if (dims[0] % count !== 0) throw new FeatureMapsError("MODEL_INVALID", `${model.label}: ${count} inputs gave an output of ${dims[0]} rows, not a multiple of ${count}`);
       const per = (out.data as Float32Array).length / count;

@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { onnx } from "onnx-proto";
 import { FeatureMapsError } from "../../shared/errors";
 import type { ScoreReduction } from "../../shared/choices";
@@ -18,7 +18,7 @@ export interface LayerGradient {
   readonly score: number;
 }
 
-function tensorOf(value: ort.Tensor | undefined, name: string, label: string): Activation {
+function tensorOf(value: Ort.Tensor | undefined, name: string, label: string): Activation {
   if (!value || value.type !== "float32") throw new FeatureMapsError("MODEL_INVALID", `${label}: "${name}" is not a float32 tensor`);
   return { shape: [...value.dims], data: value.data as Float32Array };
 }
@@ -62,13 +62,13 @@ export class GradientSessions {
   async run(input: Float32Array, height: number, width: number, pick: (output: Activation) => number, reduce: ScoreReduction): Promise<LayerGradient> {
     const { model } = this.runner;
     const shape = [1, model.inputChannels, height, width];
-    const forwardValues = await this.forward.run({ [model.inputName]: new ort.Tensor("float32", input, shape) });
+    const forwardValues = await this.forward.run({ [model.inputName]: this.forward.tensor(input, shape) });
     const output = tensorOf(forwardValues[this.output], this.output, model.label);
     const classIndex = pick(output);
     const seed = scoreSeed(output.shape, classIndex, reduce, model.label);
     let gradient: Activation | undefined;
     if (this.backward) {
-      const feeds: Record<string, ort.Tensor> = { [SEED_INPUT]: new ort.Tensor("float32", seed, output.shape) };
+      const feeds: Record<string, Ort.Tensor> = { [SEED_INPUT]: this.backward.tensor(seed, output.shape) };
       for (const name of this.forwardOutputs) feeds[name] = forwardValues[name];
       gradient = tensorOf((await this.backward.run(feeds))[GRADIENT_OUTPUT], GRADIENT_OUTPUT, model.label);
     }

@@ -26,7 +26,8 @@ function unwritable(file: string, why: string, kept: boolean): FeatureMapsError 
   return new FeatureMapsError("OUTPUT_UNWRITABLE", `${file}: cannot write the file (${why})${kept ? "; the existing file is unchanged" : ""}`);
 }
 
-function reason(e: unknown): string {
+/** What a failed write means to a user, from its errno code. */
+export function writeErrorReason(e: unknown): string {
   return WRITE_ERRORS[(e as NodeJS.ErrnoException).code ?? ""] ?? (e as Error).message;
 }
 
@@ -44,7 +45,7 @@ export async function outputTarget(file: string): Promise<OutputTarget> {
     stats = await fs.stat(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { path: file };
-    throw unwritable(file, reason(e), false);
+    throw unwritable(file, writeErrorReason(e), false);
   }
   if (!stats.isFile()) throw unwritable(file, `${typeName(stats)}, not a file`, false);
   return { path: await fs.realpath(file), mode: stats.mode & 0o777 };
@@ -84,6 +85,6 @@ export async function writeOutputStream(file: string, produce: (write: (chunk: U
     await handle?.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
     if (producing) throw e;
-    throw unwritable(file, reason(e), target.mode !== undefined);
+    throw unwritable(file, writeErrorReason(e), target.mode !== undefined);
   }
 }

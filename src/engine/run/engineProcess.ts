@@ -5,6 +5,7 @@ import { type Handlers, type Progress, RpcEndpoint } from "../../shared/rpc";
 import { FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
 import type { EngineInit, EngineMethods } from "./engineMethods";
+import { useCuda } from "./ort";
 
 let engine: FeatureMapsEngine | undefined;
 let cancelledCalls = 0;
@@ -62,6 +63,7 @@ process.on("message", (message: unknown) => {
   const init = message as EngineInit;
   if (init?.type === "init") {
     engine?.dispose();
+    useCuda(init.options.cuda);
     engine = new FeatureMapsEngine(init.options);
   }
 });

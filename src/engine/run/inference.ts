@@ -1,4 +1,4 @@
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import type { LayerInfo, ProviderReport } from "../../shared/protocol";
 import { layerKind } from "../model/layerKinds";
 import type { PreparedModel } from "../model/models";
@@ -9,6 +9,8 @@ import type { Activation } from "../analysis/stats";
 import { FeatureMapsError } from "../../shared/errors";
 import { nchwShape, nchwToNhwc, nhwcToNchw } from "../model/onnxLayout";
 import { checkFixedSize, sizeProblem } from "./inputSize";
+import { loadOrt, type OrtModule } from "./ort";
+import type { Tensor } from "../model/weights";
 
 /** Cut-down sessions kept per model: the layer on screen and its neighbours' prefetch. */
 const SLIM_SESSIONS = 3;
@@ -53,28 +55,32 @@ export const fetched = (c: Candidate): string => c.fetch ?? c.tensor;
 /** One model's onnxruntime session: a run returns every layer at once, or the layers asked for. */
 export class ModelRunner {
   /** Sessions of the model cut down to one layer, by tensor; the few used last. */
-  private readonly slim = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly slim = new Map<string, Promise<Ort.InferenceSession>>();
 
   private constructor(
     readonly model: RunnerModel,
-    private readonly session: ort.InferenceSession,
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
     readonly provider: ProviderReport,
     /** The weights a built model takes as inputs, wrapped once: onnxruntime reads them in place. */
-    private readonly feeds: Readonly<Record<string, ort.Tensor>>,
+    private readonly feeds: Readonly<Record<string, Ort.Tensor>>,
+    /** The same weights, for the cut-down sessions to hold as initializers on CUDA. */
+    private readonly parameters: ReadonlyMap<string, Tensor> | undefined,
     private readonly options: SessionOptions,
   ) {}
 
   static async open(model: PreparedModel, options: SessionOptions): Promise<ModelRunner> {
     let opened;
     try {
-      opened = await openSession(model.bytes, options);
+      opened = await openSession(model.bytes, options, model.parameters);
     } catch (e) {
       const message = String((e as Error).message ?? e).split("\n")[0];
       throw e instanceof FeatureMapsError ? e : new FeatureMapsError("MODEL_INVALID", `${model.label}: onnxruntime cannot load the model (${message})`);
     }
     const { bytes: _dropped, parameters, ...rest } = model;
+    const { ort } = await loadOrt(options.provider !== "cpu");
     const feeds = Object.fromEntries([...(parameters ?? [])].map(([key, t]) => [key, new ort.Tensor("float32", t.data, t.shape)]));
-    return new ModelRunner(rest, opened.session, opened.provider, feeds, options);
+    return new ModelRunner(rest, ort, opened.session, opened.provider, feeds, parameters, options);
   }
 
   /**
@@ -104,11 +110,12 @@ export class ModelRunner {
     const wanted = only === undefined ? undefined : model.candidates.find((c) => c.id === only);
     if (only !== undefined && wanted === undefined) throw new FeatureMapsError("LAYER_UNKNOWN", `no layer "${only}" in ${model.label}`);
     // Images become NCHW tensors; an NHWC model gets them transposed.
-    const fed = model.nhwc ? new ort.Tensor("float32", nchwToNhwc(input, inputShape), [1, height, width, model.inputChannels]) : new ort.Tensor("float32", input, inputShape);
-    let outputs: ort.InferenceSession.OnnxValueMapType;
+    const fed = model.nhwc ? new this.ort.Tensor("float32", nchwToNhwc(input, inputShape), [1, height, width, model.inputChannels]) : new this.ort.Tensor("float32", input, inputShape);
+    let outputs: Ort.InferenceSession.OnnxValueMapType;
     try {
       const session = wanted === undefined ? this.session : await this.slimSession(fetched(wanted));
-      const all: Record<string, ort.Tensor> = { ...this.feeds, [model.inputName]: fed };
+      // A CUDA session holds the weights as initializers and asks only for the image.
+      const all: Record<string, Ort.Tensor> = { ...this.feeds, [model.inputName]: fed };
       const feeds = Object.fromEntries(session.inputNames.map((name) => [name, all[name]]));
       outputs = await session.run(feeds);
     } catch (e) {
@@ -136,12 +143,12 @@ export class ModelRunner {
     return { layers, activations, inputShape: model.nhwc ? [1, height, width, model.inputChannels] : inputShape, outputShape: final ? [...final.dims] : [], bytes };
   }
 
-  private slimSession(tensor: string): Promise<ort.InferenceSession> {
+  private slimSession(tensor: string): Promise<Ort.InferenceSession> {
     let session = this.slim.get(tensor);
     if (session) {
       this.slim.delete(tensor);
     } else {
-      session = this.model.reload().then(async (bytes) => (await openSession(pruneTo(bytes, tensor, [this.model.inputName]), this.options)).session);
+      session = this.model.reload().then(async (bytes) => (await openSession(pruneTo(bytes, tensor, [this.model.inputName]), this.options, this.parameters)).session);
       // A failed open is not kept: the next request tries again.
       session.catch(() => this.slim.delete(tensor));
     }
@@ -160,7 +167,7 @@ export class ModelRunner {
    */
   async derived(make: (bytes: Uint8Array) => Uint8Array): Promise<DerivedSession> {
     const { session } = await openSession(make(await this.model.reload()), this.options);
-    return new DerivedSession(session, this.feeds);
+    return new DerivedSession(this.ort, session, this.feeds);
   }
 
   async release(): Promise<void> {
@@ -172,15 +179,21 @@ export class ModelRunner {
 
 export class DerivedSession {
   constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly weights: Readonly<Record<string, ort.Tensor>>,
+    private readonly ort: OrtModule,
+    private readonly session: Ort.InferenceSession,
+    private readonly weights: Readonly<Record<string, Ort.Tensor>>,
   ) {}
+
+  /** A float32 tensor of the onnxruntime this session runs in (the process loads one, see ./ort.ts). */
+  tensor(data: Float32Array, dims: readonly number[]): Ort.Tensor {
+    return new this.ort.Tensor("float32", data, dims);
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }
 
-  async run(feeds: Readonly<Record<string, ort.Tensor>>): Promise<ort.InferenceSession.OnnxValueMapType> {
+  async run(feeds: Readonly<Record<string, Ort.Tensor>>): Promise<Ort.InferenceSession.OnnxValueMapType> {
     const all = { ...this.weights, ...feeds };
     return this.session.run(Object.fromEntries(this.session.inputNames.map((name) => [name, all[name]])));
   }

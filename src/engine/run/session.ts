@@ -1,6 +1,12 @@
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import type { ProviderChoice, ProviderReport } from "../../shared/protocol";
 import { FeatureMapsError } from "../../shared/errors";
+import { type CudaExplanation, explainCudaFailure } from "../gpu/explain";
+import { failingLibrary, hasNvidiaGpu, type LoadFailure } from "../gpu/detect";
+import { CUDA_PIN, cudaUnsupported, providerLibraries } from "../gpu/pin";
+import type { Tensor } from "../model/weights";
+import { type LoadedOrt, loadOrt, type OrtModule } from "./ort";
+import { withInitializers } from "./initializers";
 
 export interface SessionOptions {
   readonly provider: ProviderChoice;
@@ -8,7 +14,7 @@ export interface SessionOptions {
 }
 
 export interface OpenedSession {
-  readonly session: ort.InferenceSession;
+  readonly session: Ort.InferenceSession;
   readonly provider: ProviderReport;
 }
 
@@ -16,10 +22,7 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split("\n")[0].trim();
 }
 
-// The CUDA provider's loader logs through the process-wide logger before session options apply.
-ort.env.logLevel = "fatal";
-
-function create(model: Uint8Array, providers: string[], threads: number | undefined): Promise<ort.InferenceSession> {
+function create(ort: OrtModule, model: Uint8Array, providers: string[], threads: number | undefined): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: providers,
     // The binding rejects an explicit undefined, and from a timer, where it cannot be caught.
@@ -35,24 +38,36 @@ function create(model: Uint8Array, providers: string[], threads: number | undefi
   });
 }
 
+/** The library that failed to load, looked for once per process: it does not change while the process lives. */
+let failed: { readonly library?: LoadFailure } | undefined;
+
+function explain(loaded: LoadedOrt, wanted: "auto" | "cuda", detail: string): CudaExplanation {
+  const { cuda } = loaded;
+  const gpu = hasNvidiaGpu();
+  // Without a GPU under auto nothing is named, so nothing is loaded to find out.
+  if (cuda.kind === "ready" && (gpu || wanted === "cuda")) failed ??= { library: failingLibrary(cuda.binDir, providerLibraries(CUDA_PIN)) };
+  return explainCudaFailure({ wanted, gpu, unsupported: cudaUnsupported(CUDA_PIN), runtime: cuda, failed: failed?.library, detail });
+}
+
 /**
  * Opens a session on the chosen execution provider. `auto` tries CUDA and falls back to the CPU
  * when the provider cannot load, keeping the reason so the UI can say why CUDA was not used.
- * `cuda` fails rather than silently running somewhere else.
+ * `cuda` fails rather than silently running somewhere else. `weights`, the graph inputs a built
+ * model is fed at every run, become initializers on CUDA: fed, they would be copied from the host
+ * to the GPU at every run; as initializers they are copied once, when the session opens.
  */
-export async function openSession(model: Uint8Array, options: SessionOptions): Promise<OpenedSession> {
+export async function openSession(model: Uint8Array, options: SessionOptions, weights?: ReadonlyMap<string, Tensor>): Promise<OpenedSession> {
   const { provider: wanted, threads } = options;
-  if (wanted === "cpu") return { session: await create(model, ["cpu"], threads), provider: { wanted, used: "cpu" } };
+  const loaded = await loadOrt(wanted !== "cpu");
+  const { ort } = loaded;
+  if (wanted === "cpu") return { session: await create(ort, model, ["cpu"], threads), provider: { wanted, used: "cpu" } };
   try {
-    const session = await create(model, ["cuda"], threads);
+    const session = await create(ort, weights && weights.size > 0 ? withInitializers(model, weights) : model, ["cuda"], threads);
     return { session, provider: { wanted, used: "cuda" } };
   } catch (e) {
-    const detail = firstLine(e);
-    // The usual case: onnxruntime-node was installed without its CUDA provider download.
-    const reason = /shared library|providers_(shared|cuda)/.test(detail)
-      ? "CUDA could not be used: onnxruntime's CUDA provider is not installed (npm run install-cuda, with CUDA 12)"
-      : `CUDA could not be used: ${detail}`;
-    if (wanted === "cuda") throw new FeatureMapsError("CUDA_UNAVAILABLE", `${reason}. Set featureMaps.executionProvider to "auto" or "cpu" to run on the CPU.`);
-    return { session: await create(model, ["cpu"], threads), provider: { wanted, used: "cpu", reason } };
+    const { reason, quiet, installable } = explain(loaded, wanted, firstLine(e));
+    if (wanted === "cuda") throw new FeatureMapsError("CUDA_UNAVAILABLE", `${reason}.`);
+    const provider: ProviderReport = { wanted, used: "cpu", reason, ...(quiet ? { quiet } : {}), ...(installable ? { installable } : {}) };
+    return { session: await create(ort, model, ["cpu"], threads), provider };
   }
 }
