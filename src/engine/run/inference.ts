@@ -163,10 +163,10 @@ export class ModelRunner {
 
   /**
    * A session on a graph made from this model's bytes (explanations add outputs or build a
-   * backward graph); inputs named like the model's weights are fed them, as at a forward run.
+   * backward graph), run many times: a built model's weights are held as initializers.
    */
   async derived(make: (bytes: Uint8Array) => Uint8Array): Promise<DerivedSession> {
-    const { session } = await openSession(make(await this.model.reload()), this.options);
+    const { session } = await openSession(make(await this.model.reload()), { ...this.options, reused: true }, this.parameters);
     return new DerivedSession(this.ort, session, this.feeds);
   }
 

@@ -11,6 +11,12 @@ import { withInitializers } from "./initializers";
 export interface SessionOptions {
   readonly provider: ProviderChoice;
   readonly threads?: number;
+  /**
+   * A session run many times on one model (an explanation's batches and backward passes): its
+   * weights become initializers on every provider and the layout optimisations run, which makes
+   * runs faster at the cost of a slower open.
+   */
+  readonly reused?: boolean;
 }
 
 export interface OpenedSession {
@@ -22,16 +28,16 @@ function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split("\n")[0].trim();
 }
 
-function create(ort: OrtModule, model: Uint8Array, providers: string[], threads: number | undefined): Promise<Ort.InferenceSession> {
+function create(ort: OrtModule, model: Uint8Array, providers: string[], threads: number | undefined, reused = false): Promise<Ort.InferenceSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: providers,
     // The binding rejects an explicit undefined, and from a timer, where it cannot be caught.
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
     // Fatal only: a missing CUDA provider is expected on most machines, and we report it ourselves.
     logSeverityLevel: 4,
-    // "extended" keeps every fusion that matters here; "all" adds layout rewrites that slow session
-    // creation and copy the weights, for no faster run on these models (docs/PERFORMANCE.md).
-    graphOptimizationLevel: "extended",
+    // "extended" keeps every fusion that matters for one run; "all" adds layout rewrites that slow
+    // session creation and copy the weights, which pays off only over many runs (docs/PERFORMANCE.md).
+    graphOptimizationLevel: reused ? "all" : "extended",
     // Without the arena a session's first run is as fast as later ones: each config edit opens a
     // new session, and the arena's first growth touches fresh memory (docs/PERFORMANCE.md).
     enableCpuMemArena: false,
@@ -57,17 +63,18 @@ function explain(loaded: LoadedOrt, wanted: "auto" | "cuda", detail: string): Cu
  * to the GPU at every run; as initializers they are copied once, when the session opens.
  */
 export async function openSession(model: Uint8Array, options: SessionOptions, weights?: ReadonlyMap<string, Tensor>): Promise<OpenedSession> {
-  const { provider: wanted, threads } = options;
+  const { provider: wanted, threads, reused } = options;
   const loaded = await loadOrt(wanted !== "cpu");
   const { ort } = loaded;
-  if (wanted === "cpu") return { session: await create(ort, model, ["cpu"], threads), provider: { wanted, used: "cpu" } };
+  const frozen = reused && weights && weights.size > 0 ? withInitializers(model, weights) : model;
+  if (wanted === "cpu") return { session: await create(ort, frozen, ["cpu"], threads, reused), provider: { wanted, used: "cpu" } };
   try {
-    const session = await create(ort, weights && weights.size > 0 ? withInitializers(model, weights) : model, ["cuda"], threads);
+    const session = await create(ort, weights && weights.size > 0 ? withInitializers(model, weights) : model, ["cuda"], threads, reused);
     return { session, provider: { wanted, used: "cuda" } };
   } catch (e) {
     const { reason, quiet, installable } = explain(loaded, wanted, firstLine(e));
     if (wanted === "cuda") throw new FeatureMapsError("CUDA_UNAVAILABLE", `${reason}.`);
     const provider: ProviderReport = { wanted, used: "cpu", reason, ...(quiet ? { quiet } : {}), ...(installable ? { installable } : {}) };
-    return { session: await create(ort, model, ["cpu"], threads), provider };
+    return { session: await create(ort, frozen, ["cpu"], threads, reused), provider };
   }
 }
