@@ -2,7 +2,7 @@ import * as path from "path";
 import { PassThrough, type Readable } from "stream";
 import * as yauzl from "yauzl";
 import { FeatureMapsError } from "../../shared/errors";
-import { READ_LIMITS, withRegularFile } from "./files";
+import { type RegularFile, withRegularFile } from "./files";
 
 // A zip read through its central directory, entry by entry, from a file opened the safe way
 // (files.ts): only the directory and the entries asked for are read, so a caller can list a
@@ -19,6 +19,24 @@ export interface ZipReader {
   readonly sizes: ReadonlyMap<string, number>;
   /** An entry's bytes; refused before reading when it is larger than `limit`. */
   read(name: string, limit: number): Promise<Uint8Array>;
+}
+
+/** An archive above this size is read entry by entry, as each is asked for. */
+const READ_WHOLE_LIMIT = 1024 * 1024 * 1024;
+
+class RangeReader extends yauzl.RandomAccessReader {
+  constructor(private readonly file: RegularFile) {
+    super();
+  }
+
+  _readStreamForRange(start: number, end: number): Readable {
+    const out = new PassThrough();
+    this.file.read(start, end - start).then(
+      (bytes) => out.end(bytes),
+      (e: unknown) => out.destroy(e as Error),
+    );
+    return out;
+  }
 }
 
 /**
@@ -84,9 +102,9 @@ export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<
     return fail((e as Error).message);
   };
   return withRegularFile(file, "weights", async (f) => {
-    if (f.size > READ_LIMITS.weights) fail(`${f.size} bytes, more than the ${READ_LIMITS.weights} a checkpoint may have`);
+    const reader = f.size <= READ_WHOLE_LIMIT ? new MemoryReader(await f.read(0, f.size)) : new RangeReader(f);
     const zip = await yauzl
-      .fromRandomAccessReaderPromise(new MemoryReader(await f.read(0, f.size)), f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
+      .fromRandomAccessReaderPromise(reader, f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
       .catch(wrap);
     const found = await entries(zip, fail).catch(wrap);
     const reader: ZipReader = {

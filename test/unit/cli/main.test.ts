@@ -111,7 +111,8 @@ describe("feature-maps CLI", () => {
     assert.deepEqual(layers.find((l) => l.id === "features.1.block.0")?.shape, [1, 16, 56, 56], "the 224x224 default input");
     assert.deepEqual(layers.slice(-2), [
       { id: "classifier.3", name: "classifier.3", op: "Linear", tensor: "classifier.3", shape: [1, 1000] },
-      { id: "classifier", name: "classifier", op: "Sequential", tensor: "classifier", shape: [1, 1000] },
+      // A container's output is its last module's tensor.
+      { id: "classifier", name: "classifier", op: "Sequential", tensor: "classifier.3", shape: [1, 1000] },
     ]);
     const weights = path.join(dir, "squeezenet.safetensors");
     assert.equal((await cli("weights", "--arch", "squeezenet1_1", "--seed", "5", "--out", weights)).code, 0);
