@@ -102,9 +102,9 @@ export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<
     return fail((e as Error).message);
   };
   return withRegularFile(file, "weights", async (f) => {
-    const reader = f.size <= READ_WHOLE_LIMIT ? new MemoryReader(await f.read(0, f.size)) : new RangeReader(f);
+    const source = f.size <= READ_WHOLE_LIMIT ? new MemoryReader(await f.read(0, f.size)) : new RangeReader(f);
     const zip = await yauzl
-      .fromRandomAccessReaderPromise(reader, f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
+      .fromRandomAccessReaderPromise(source, f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
       .catch(wrap);
     const found = await entries(zip, fail).catch(wrap);
     const reader: ZipReader = {
