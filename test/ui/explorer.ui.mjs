@@ -8,6 +8,7 @@
 // of features.0; arrow keys and type-ahead in the layer list → other layers repaint.
 // Side view: open xai.featuremaps.json, show the Explorer's "Feature Maps" view, edit the first
 // conv's width in the editor → the view repaints with the new model.
+// Explain: the toggle shows a Grad-CAM overlay (docs/screenshots/explain.png) and goes back to the grid.
 // Screenshots go to docs/screenshots/. The last line is "N passed, N failed"; exit code 1 on failure.
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -157,6 +158,21 @@ try {
             await parkMouse(page);
             await page.screenshot({ path: join(SHOTS, "panel-layer30.png") });
             return `${g.colours} colours`;
+          },
+        ],
+        [
+          "the Explain toggle shows Grad-CAM over the cat, and the grid comes back",
+          async () => {
+            await panel.locator('button[data-view="explain"]').click();
+            const canvas = panel.locator('.explain-card[data-method="gradcam"] canvas.explain-canvas:not(.waiting)');
+            await canvas.waitFor({ state: "visible", timeout: 60_000 });
+            const size = await canvas.evaluate((c) => [c.width, c.height]);
+            expect(size[0] > 0 && size[1] > 0, `the overlay canvas is ${size.join("x")}`);
+            await parkMouse(page);
+            await page.screenshot({ path: join(SHOTS, "explain.png") });
+            await panel.locator('button[data-view="grid"]').click();
+            await waitForGrid(panel, "features.30");
+            return `overlay ${size.join("x")}`;
           },
         ],
         [
