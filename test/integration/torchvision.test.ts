@@ -47,6 +47,22 @@ describe("a torchvision model from a .pth in a model config", () => {
     assert.strictEqual(paint.tiles, 16);
   });
 
+  it("Explain: Grad-CAM on layer4 (the default) of the top class, over the cat", async () => {
+    const fm = await api();
+    await vscode.workspace.getConfiguration("featureMaps").update("model", config.fsPath, vscode.ConfigurationTarget.Workspace);
+    const controller = fm.visualize(cat);
+    await painted(controller, "layer4");
+    const shown = until("a Grad-CAM overlay", controller.onExplained, (e) => e.method === "gradcam", 120_000);
+    controller.showView("explain", { methods: ["gradcam"], layer: null, classIndex: null, opacity: 0.5, colormap: "jet" });
+    const info = await shown;
+    assert.strictEqual(info.layer, "layer4");
+    const overlay = await controller.overlay("gradcam");
+    assert.deepStrictEqual([overlay.height, overlay.width], [7, 7], "the map is at layer4's resolution");
+    assert.ok(overlay.map.some((v) => v > 0), "the map is not all zero");
+    // Drawn over the panel's copy of the original image (its longer side 256 px), not the 7x7 map.
+    assert.deepStrictEqual([overlay.picture.width, overlay.picture.height], [256, 170]);
+  });
+
   it("the side view of the config runs the same model and shows layer4 first", async () => {
     const fm = await api();
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(config));

@@ -52,6 +52,16 @@ describe("feature-maps explain and predict", () => {
     assert.ok(Math.abs(top[0].probability + top[1].probability - 1) < 1e-9);
   });
 
+  it("predict names the classes of a 1000-class torchvision head with ImageNet's names", async () => {
+    const r = await cli("predict", SAMPLE_IMAGE, "--arch", "resnet18", "--top", "3");
+    assert.equal(r.code, 0, r.stderr);
+    const top = JSON.parse(r.stdout) as { index: number; name: string }[];
+    assert.equal(top.length, 3);
+    for (const c of top) assert.ok(typeof c.name === "string" && c.name.length > 0 && c.index >= 0 && c.index < 1000, JSON.stringify(c));
+    const tench = JSON.parse((await cli("predict", SAMPLE_IMAGE, "--arch", "resnet18", "--top", "1000")).stdout) as { index: number; name: string }[];
+    assert.equal(tench.find((c) => c.index === 0)?.name, "tench");
+  });
+
   it("refuses options that do not fit, naming the option", async () => {
     const cases: [string[], RegExp][] = [
       [["--method", "lime"], /--method takes gradcam, hirescam, gradcam\+\+, eigencam, scorecam, occlusion, got lime/],
