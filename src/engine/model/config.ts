@@ -31,6 +31,7 @@ interface RawConfig {
   weights?: { init?: string; seed?: number; safetensors?: string; key?: string };
   input?: { size?: [number, number]; channelOrder?: PixelOrder; scale?: number; mean?: number[]; std?: number[] };
   images?: string[];
+  labels?: string;
   layers?: string[];
   display?: Partial<DisplayDefaults>;
 }
@@ -153,11 +154,12 @@ export function readModelConfig(text: string, file: string): { config?: ModelCon
     model = { kind: "architecture", label: path.basename(file), architecture, weights: weightsSource(raw, dir), preprocessing: full };
   }
   (raw.images ?? []).forEach((image, i) => missing(image, ["images", i], "image"));
+  if (raw.labels) missing(raw.labels, ["labels"], "labels file");
   if (problems.length > 0) return { problems };
   return {
     config: {
       file,
-      model,
+      model: raw.labels ? { ...model, labels: path.resolve(dir, raw.labels) } : model,
       preprocessing,
       images: (raw.images ?? []).map((i) => path.resolve(dir, i)),
       pinned: raw.layers ?? [],

@@ -18,7 +18,8 @@ import imagenetClasses from "./torchvision/imagenetClasses.json";
 /** `file` is a .safetensors file or a torch.save checkpoint; `key` picks the state_dict inside a checkpoint dict. */
 export type WeightsSource = { readonly seed: number } | { readonly file: string; readonly key?: string };
 
-export type ModelSource =
+/** `labels`: a text file of class names, one per line, for the model's first output (a config's `labels`). */
+export type ModelSource = (
   | { readonly kind: "builtin"; readonly weights: WeightsSource }
   | { readonly kind: "onnx"; readonly path: string }
   | { readonly kind: "torchvision"; readonly name: TorchvisionArch; readonly weights: WeightsSource }
@@ -28,7 +29,8 @@ export type ModelSource =
       readonly architecture: Architecture;
       readonly weights: WeightsSource;
       readonly preprocessing: Preprocessing;
-    };
+    }
+) & { readonly labels?: string };
 
 export const BUILTIN_MODEL: ModelSource = { kind: "builtin", weights: { seed: 0 } };
 
@@ -138,6 +140,22 @@ const DEFAULT_ONNX_PREPROCESSING: Preprocessing = { height: 224, width: 224, cha
  * before any is drawn or read.
  */
 export async function prepareModel(source: ModelSource, drawn = new DrawnWeights(), maxWeightBytes = Number.POSITIVE_INFINITY): Promise<PreparedModel> {
+  const prepared = await prepareOf(source, drawn, maxWeightBytes);
+  return source.labels ? { ...prepared, classNames: await readLabels(source.labels) } : prepared;
+}
+
+/** The most class names a labels file may hold. */
+const MAX_LABELS = 100_000;
+
+/** One class name per line; trailing blank lines do not count. */
+async function readLabels(file: string): Promise<string[]> {
+  const lines = new TextDecoder().decode(await readRegularFile(file, "config")).split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === "") lines.pop();
+  if (lines.length > MAX_LABELS) throw new FeatureMapsError("CONFIG_INVALID", `${path.basename(file)}: ${lines.length} lines, more than the ${MAX_LABELS} class names a labels file may hold`);
+  return lines.map((l) => l.trim());
+}
+
+async function prepareOf(source: ModelSource, drawn: DrawnWeights, maxWeightBytes: number): Promise<PreparedModel> {
   switch (source.kind) {
     case "builtin":
       return prepareArchitecture(architectureBuildable(xaiArchitecture()), source.weights, "XAI", { ...NOTEBOOK_PREPROCESSING, ...XAI_INPUT_SIZE }, drawn, maxWeightBytes);

@@ -62,6 +62,24 @@ describe("feature-maps explain and predict", () => {
     assert.equal(tench.find((c) => c.index === 0)?.name, "tench");
   });
 
+  it("a config's labels file names the classes of its model", async () => {
+    await fs.writeFile(path.join(dir, "labels.txt"), "cat\ndog\nbird\nfish\nfrog\n\n");
+    const config = path.join(dir, "tiny.featuremaps.json");
+    const model = path.join(REFERENCE, "cam", "tiny.onnx");
+    await fs.writeFile(config, JSON.stringify({ model: { onnx: model }, labels: "labels.txt", input: { size: [32, 32] } }));
+    const r = await cli("predict", SAMPLE_IMAGE, "--config", config, "--top", "5");
+    assert.equal(r.code, 0, r.stderr);
+    const top = JSON.parse(r.stdout) as { index: number; name: string }[];
+    assert.deepEqual(
+      top.map((c) => c.name),
+      top.map((c) => ["cat", "dog", "bird", "fish", "frog"][c.index]),
+    );
+    await fs.writeFile(config, JSON.stringify({ model: { onnx: model }, labels: "nowhere.txt" }));
+    const missing = await cli("predict", SAMPLE_IMAGE, "--config", config);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /labels file nowhere\.txt does not exist/);
+  });
+
   it("refuses options that do not fit, naming the option", async () => {
     const cases: [string[], RegExp][] = [
       [["--method", "lime"], /--method takes gradcam, hirescam, gradcam\+\+, eigencam, scorecam, occlusion, got lime/],
