@@ -3,21 +3,15 @@
 // graph), Score-CAM and occlusion (batched loops of 32) on a torchvision model read from the same
 // .pth. Run by hand (`node bench/explain.mjs [ARCH] [SIZE] [LAYER]`), never as a test; read the ratios.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { engineModule, machineLine, require, requireBuild, root, timed as medianTime } from "./common.mjs";
 
-const root = resolve(import.meta.dirname, "..");
-const require = createRequire(import.meta.url);
-const out = (p) => join(root, "out", "src", "engine", p);
-if (!existsSync(out("engine.js"))) {
-  console.error("build first: npx tsc -p test");
-  process.exit(2);
-}
-const { prepareModel } = require(out("model/models.js"));
-const { ModelRunner } = require(out("run/inference.js"));
-const { Explainer } = require(out("explain/explainer.js"));
+requireBuild();
+const { prepareModel } = require(engineModule("model/models.js"));
+const { ModelRunner } = require(engineModule("run/inference.js"));
+const { Explainer } = require(engineModule("explain/explainer.js"));
 
 const [arch = "resnet18", sizeArg = "224", layer = "layer4"] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -26,16 +20,7 @@ const PYTHON = "/usr/bin/python3";
 const tmp = mkdtempSync(join(tmpdir(), "fm-bench-explain-"));
 const pth = join(tmp, `${arch}.pth`);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function timed(fn, repeats = REPEATS) {
-  const times = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
+const timed = (fn, repeats = REPEATS) => medianTime(fn, repeats);
 
 const torch = spawnSync(PYTHON, [join(root, "bench", "explain_torch.py"), arch, String(size), pth, layer, String(REPEATS), "write"], { encoding: "utf8" });
 if (torch.status !== 0) {
@@ -61,7 +46,7 @@ await explainer.release();
 await runner.release();
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}, onnxruntime-node ${require("onnxruntime-node/package.json").version}; torch threads ${py.threads}; medians of ${REPEATS} (Score-CAM, occlusion: 1 run)`);
+console.log(`${machineLine()}; torch threads ${py.threads}; medians of ${REPEATS} (Score-CAM, occlusion: 1 run)`);
 console.log(`${arch} ${size}x${size}, layer ${layer} (${py.channels} channels), class ${py.class}\n`);
 console.log("| step | Feature Maps (ms) | PyTorch (ms) | ratio |");
 console.log("| --- | ---: | ---: | ---: |");

@@ -11,25 +11,12 @@ Occlusion run them.
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
 
-
-def median(values):
-    values = sorted(values)
-    return values[len(values) // 2]
-
-
-def timed(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return median(times)
+from timing import timed
 
 
 def main():

@@ -7,18 +7,12 @@
 // The CUDA provider comes from FEATURE_MAPS_CUDA_DIR (a folder of provider libraries, as
 // featureMaps.cudaProviderDir) or from node_modules (`npm run install-cuda`).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { engineModule as out, require, requireBuild, root, timed } from "./common.mjs";
 
-const root = resolve(import.meta.dirname, "..");
-const require = createRequire(import.meta.url);
-const out = (p) => join(root, "out", "src", "engine", p);
-if (!existsSync(out("engine.js"))) {
-  console.error("build first: npx tsc -p test");
-  process.exit(2);
-}
+requireBuild();
 const { hasNvidiaGpu } = require(out("gpu/detect.js"));
 const cpuAnyway = process.argv.includes("--cpu-anyway");
 if (!hasNvidiaGpu()) {
@@ -38,17 +32,12 @@ if (process.env.FEATURE_MAPS_CUDA_DIR) {
   useCuda({ bundled: join(root, "node_modules", "onnxruntime-node"), storage: tmp, providerDir: resolve(process.env.FEATURE_MAPS_CUDA_DIR) });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn) {
   const t = performance.now();
   const r = await fn();
   return [performance.now() - t, r];
 }
-async function warm(fn) {
-  const times = [];
-  for (let i = 0; i < REPEATS; i++) times.push((await time(fn))[0]);
-  return median(times);
-}
+const warm = (fn) => timed(fn, REPEATS);
 
 function resnet50() {
   const file = join(tmp, "resnet50.onnx");

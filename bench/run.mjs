@@ -3,18 +3,12 @@
 // Run by hand (`npm run bench`), never as a test: timings on a shared 2-core box are noisy, so
 // read the ratios, not the absolute numbers.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { engineModule as out, machineLine, median, require, requireBuild, root, timed as medianTime } from "./common.mjs";
 
-const root = resolve(import.meta.dirname, "..");
-const require = createRequire(import.meta.url);
-const out = (p) => join(root, "out", "src", "engine", p);
-if (!existsSync(out("engine.js")) || !existsSync(join(root, "dist", "cli.js"))) {
-  console.error("build first: npx tsc -p test && npm run build");
-  process.exit(2);
-}
+requireBuild({ cli: true });
 const { onnx } = require("onnx-proto");
 const { readImage } = require(out("image/decode.js"));
 const { modelInputBytes, planesToTensor, NOTEBOOK_PREPROCESSING } = require(out("image/preprocess.js"));
@@ -28,16 +22,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
 const PYTHON = "/usr/bin/python3";
 const tmp = mkdtempSync(join(tmpdir(), "fm-bench-"));
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function timed(fn, repeats = REPEATS) {
-  const times = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
+const timed = (fn, repeats = REPEATS) => medianTime(fn, repeats);
 
 /** Wall time and peak RSS of a command, the RSS read by a parent that waits for it. */
 function measureCommand(args) {
@@ -100,7 +85,7 @@ const py = hasTorch ? measureCommand([PYTHON, join(root, "bench", "seed_dump.py"
 rows.push(["CLI one-shot dump of layer 30 (wall)", cli.wall, py?.wall]);
 rows.push(["CLI one-shot peak memory (MB)", cli.rss, py?.rss]);
 
-console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}, onnxruntime-node ${require("onnxruntime-node/package.json").version}; medians of ${REPEATS} (CLI: 3)`);
+console.log(`${machineLine()}; medians of ${REPEATS} (CLI: 3)`);
 console.log("");
 console.log("| step | Feature Maps (ms) | notebook's PyTorch (ms) | ratio |");
 console.log("| --- | ---: | ---: | ---: |");

@@ -4,21 +4,15 @@
 // every layer as an output vs forward hooks on all named modules). Run by hand
 // (`node bench/torchvision.mjs [ARCH] [SIZE]`), never as a test; read the ratios.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { engineModule, machineLine, require, requireBuild, root, timed as medianTime } from "./common.mjs";
 
-const root = resolve(import.meta.dirname, "..");
-const require = createRequire(import.meta.url);
-const out = (p) => join(root, "out", "src", "engine", p);
-if (!existsSync(out("engine.js"))) {
-  console.error("build first: npx tsc -p test");
-  process.exit(2);
-}
-const { prepareModel } = require(out("model/models.js"));
-const { ModelRunner } = require(out("run/inference.js"));
-const { loadWeightsFile } = require(out("formats/weightsFile.js"));
+requireBuild();
+const { prepareModel } = require(engineModule("model/models.js"));
+const { ModelRunner } = require(engineModule("run/inference.js"));
+const { loadWeightsFile } = require(engineModule("formats/weightsFile.js"));
 
 const [arch = "resnet50", sizeArg = "224"] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -27,16 +21,7 @@ const PYTHON = "/usr/bin/python3";
 const tmp = mkdtempSync(join(tmpdir(), "fm-bench-tv-"));
 const pth = join(tmp, `${arch}.pth`);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function timed(fn, repeats = REPEATS) {
-  const times = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
+const timed = (fn, repeats = REPEATS) => medianTime(fn, repeats);
 
 const torch = spawnSync(PYTHON, [join(root, "bench", "torchvision_pipeline.py"), arch, String(size), String(REPEATS), pth], { encoding: "utf8" });
 if (torch.status !== 0) {
@@ -57,7 +42,7 @@ const layers = (await runner.run(input, size, size)).layers.length;
 await runner.release();
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-console.log(`machine: ${cpus().length} x ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}, onnxruntime-node ${require("onnxruntime-node/package.json").version}; torch threads ${py.threads}; medians of ${REPEATS}`);
+console.log(`${machineLine()}; torch threads ${py.threads}; medians of ${REPEATS}`);
 console.log(`${arch} ${size}x${size}; .pth ${(statSync(pth).size / 2 ** 20).toFixed(0)} MB; ${layers} layers here, ${py.modules} hooked modules in PyTorch\n`);
 console.log("| step | Feature Maps (ms) | PyTorch (ms) | ratio |");
 console.log("| --- | ---: | ---: | ---: |");
