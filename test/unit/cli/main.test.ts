@@ -1,29 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "util";
 import { Jimp } from "jimp";
 import { readNpy } from "../../../src/engine/formats/npy";
 import { colormapLut } from "../../../src/shared/colormaps";
-import { CLI, SAMPLE_IMAGE } from "../../support/paths";
+import { SAMPLE_IMAGE } from "../../support/paths";
+import { cli } from "../../support/cli";
 import { referenceLayers } from "../../support/reference";
 import { runCliBounded } from "../../support/bounded";
 
-// The CLI as users run it: the built bundle (dist/cli.js) in its own process.
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+// The CLI as users run it, in its own process.
 
 let dir: string;
 before(async () => {

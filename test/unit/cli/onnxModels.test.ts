@@ -1,31 +1,19 @@
 import assert from "node:assert/strict";
-import { execFile } from "child_process";
 import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "util";
 import { Jimp } from "jimp";
 import { readNpy, writeNpy } from "../../../src/engine/formats/npy";
 import { withZip } from "../../../src/engine/formats/zipArchive";
 import { runCliBounded } from "../../support/bounded";
 import { DT, modelBytes, node, ramp, tensor, valueInfo } from "../../support/onnxGraphs";
-import { CLI, SAMPLE_IMAGE } from "../../support/paths";
+import { SAMPLE_IMAGE } from "../../support/paths";
+import { cli } from "../../support/cli";
 
 // The CLI on ONNX models as they ship: layers listed without running, every layer in one .npz,
 // grids that fit the channels, input options that would be ignored refused.
 
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 1 << 26 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let dir: string;
 before(async () => {

@@ -1,26 +1,16 @@
 import assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BUILTIN_MODEL, type ModelSource, prepareModel } from "../../../../src/engine/model/models";
-import { ModelRunner } from "../../../../src/engine/run/inference";
+import type { ModelRunner } from "../../../../src/engine/run/inference";
 import { Explainer, type ExplainOptions } from "../../../../src/engine/explain/explainer";
-import { readNpy } from "../../../../src/engine/formats/npy";
-import { referenceInput } from "../../../support/reference";
-import { REFERENCE } from "../../../support/paths";
-import { resnet18Pth } from "../../../support/pthWriter";
+import { CAM_SUBJECTS, camArray as npy, camReference, openSubject } from "../../../support/camSubjects";
 
 interface Reference {
   readonly scorecam: { layer: string; class: number; reduce: "sum" | "mean"; topChannels: number | null; map: string }[];
   readonly occlusion: { class: number; reduce: "sum" | "mean"; window: number; stride: number; baseline: number; map: string }[];
 }
 
-const DIR = path.join(REFERENCE, "cam");
 const OPTIONS: ExplainOptions = { method: "gradcam", reduce: "sum", window: 16, stride: 8, baseline: 0, batch: 16 };
 
-async function npy(name: string): Promise<Float32Array> {
-  return readNpy(await fs.readFile(path.join(DIR, name)), name).data;
-}
 
 function maxError(a: ArrayLike<number>, b: ArrayLike<number>): { error: number; scale: number } {
   let error = 0;
@@ -32,40 +22,7 @@ function maxError(a: ArrayLike<number>, b: ArrayLike<number>): { error: number; 
   return { error, scale };
 }
 
-interface Subject {
-  readonly name: string;
-  readonly reference: string;
-  readonly model: ModelSource | (() => Promise<ModelSource>);
-  readonly input: () => Promise<Float32Array>;
-  readonly size: number;
-  /** The untrained built-in model's score moves by ~1e-6 under occlusion, float32 noise: proven on the export. */
-  readonly occlusion: boolean;
-}
-
-// The built-in model (its batch axis freed for the altered inputs) and a PyTorch export with a
-// dynamic batch (scripts/make_cam_tiny.py), against PyTorch on the same weights
-// (scripts/make_cam_references.py). Tolerance: 1e-4 of the map's magnitude.
-const SUBJECTS: readonly Subject[] = [
-  { name: "the built-in model", reference: "xai-seed0.json", model: BUILTIN_MODEL, input: referenceInput, size: 100, occlusion: false },
-  {
-    name: "a PyTorch export",
-    reference: "tiny.json",
-    model: { kind: "onnx", path: path.join(DIR, "tiny.onnx") },
-    input: () => npy("tiny-input.npy"),
-    size: 32,
-    occlusion: true,
-  },
-  {
-    name: "torchvision's resnet18 read from a .pth",
-    reference: "resnet18.json",
-    model: async () => ({ kind: "torchvision", name: "resnet18", weights: { file: await resnet18Pth() } }),
-    input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "resnet18-input.npy")), "resnet18-input.npy").data,
-    size: 64,
-    occlusion: true,
-  },
-];
-
-for (const subject of SUBJECTS) {
+for (const subject of CAM_SUBJECTS) {
   describe(`explain: Score-CAM and occlusion of ${subject.name} equal PyTorch's`, () => {
     let runner: ModelRunner;
     let explainer: Explainer;
@@ -74,10 +31,9 @@ for (const subject of SUBJECTS) {
     const explain = (o: Partial<ExplainOptions>, signal?: AbortSignal): ReturnType<Explainer["explain"]> => explainer.explain(input, subject.size, subject.size, { ...OPTIONS, ...o }, signal);
 
     before(async () => {
-      const source = typeof subject.model === "function" ? await subject.model() : subject.model;
-      runner = await ModelRunner.open(await prepareModel(source), { provider: "cpu" });
+      runner = await openSubject(subject);
       explainer = new Explainer(runner);
-      reference = JSON.parse(await fs.readFile(path.join(DIR, subject.reference), "utf8")) as Reference;
+      reference = await camReference<Reference>(subject.reference);
       input = await subject.input();
     });
     after(async () => {

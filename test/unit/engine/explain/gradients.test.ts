@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { BUILTIN_MODEL, type ModelSource, prepareModel } from "../../../../src/engine/model/models";
-import { readNpy } from "../../../../src/engine/formats/npy";
-import { ModelRunner } from "../../../../src/engine/run/inference";
+import type { ModelRunner } from "../../../../src/engine/run/inference";
 import { GradientSessions } from "../../../../src/engine/explain/gradients";
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, type Maps } from "../../../../src/engine/explain/cams";
-import { referenceInput } from "../../../support/reference";
-import { REFERENCE } from "../../../support/paths";
-import { resnet18Pth } from "../../../support/pthWriter";
+import { CAM_SUBJECTS, camReference, openSubject } from "../../../support/camSubjects";
 
 interface CamCase {
   readonly layer: string;
@@ -37,36 +31,7 @@ function assertClose(actual: ArrayLike<number>, expected: readonly number[], rel
   assert.ok(worst <= bound, `${what}: max error ${worst.toExponential(2)} > ${bound.toExponential(2)} (scale ${scale.toExponential(2)})`);
 }
 
-interface Subject {
-  readonly name: string;
-  readonly reference: string;
-  readonly model: ModelSource | (() => Promise<ModelSource>);
-  readonly input: () => Promise<Float32Array>;
-  readonly size: number;
-}
-
-// The built-in model (Conv, BatchNormalization, Relu, Dropout, MaxPool, Reshape, Gemm,
-// LogSoftmax) and a PyTorch export whose head holds the other ops the backward graph knows
-// (scripts/make_cam_tiny.py), against PyTorch autograd on the same weights and input.
-const SUBJECTS: readonly Subject[] = [
-  { name: "the built-in model", reference: "xai-seed0.json", model: BUILTIN_MODEL, input: referenceInput, size: 100 },
-  {
-    name: "a PyTorch export",
-    reference: "tiny.json",
-    model: { kind: "onnx", path: path.join(REFERENCE, "cam", "tiny.onnx") },
-    input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "tiny-input.npy")), "tiny-input.npy").data,
-    size: 32,
-  },
-  {
-    name: "torchvision's resnet18 read from a .pth",
-    reference: "resnet18.json",
-    model: async () => ({ kind: "torchvision", name: "resnet18", weights: { file: await resnet18Pth() } }),
-    input: async () => readNpy(await fs.readFile(path.join(REFERENCE, "cam", "resnet18-input.npy")), "resnet18-input.npy").data,
-    size: 64,
-  },
-];
-
-for (const subject of SUBJECTS) {
+for (const subject of CAM_SUBJECTS) {
   describe(`explain: gradients and CAMs of ${subject.name} equal PyTorch's`, () => {
     let runner: ModelRunner;
     let reference: CamReference;
@@ -79,9 +44,8 @@ for (const subject of SUBJECTS) {
     };
 
     before(async () => {
-      const source = typeof subject.model === "function" ? await subject.model() : subject.model;
-      runner = await ModelRunner.open(await prepareModel(source), { provider: "cpu" });
-      reference = JSON.parse(await fs.readFile(path.join(REFERENCE, "cam", subject.reference), "utf8")) as CamReference;
+      runner = await openSubject(subject);
+      reference = await camReference<CamReference>(subject.reference);
       input = await subject.input();
     });
     after(async () => {
