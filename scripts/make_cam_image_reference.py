@@ -5,14 +5,14 @@
   align_corners False (the overlay, as cv2.resize) and True (Score-CAM's masks), up and down;
 - scale: pytorch-grad-cam's scale_cam_image (minus the minimum, over 1e-7 + the maximum);
 - overlay: show_cam_on_image(img, mask, use_rgb=True, image_weight=1 - opacity) written out in
-  float32, with matplotlib's jet table in place of OpenCV's (the table the panel uses).
+  float32, with OpenCV's COLORMAP_JET as it uses.
 
     /usr/bin/python3 scripts/make_cam_image_reference.py
 """
 import json
 import os
 
-import matplotlib
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -34,8 +34,8 @@ def resize_case(rng, h, w, out_h, out_w, align):
 def overlay_case(rng, h, w, opacity):
     img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
     mask = rng.random((h, w)).astype(np.float32)
-    lut = matplotlib.colormaps["jet"](np.arange(256), bytes=True)[:, :3]
-    heatmap = np.float32(lut[np.uint8(255 * mask)]) / 255
+    heatmap = cv2.cvtColor(cv2.applyColorMap(np.uint8(255 * mask), cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
+    heatmap = np.float32(heatmap) / 255
     image_weight = np.float32(1 - opacity)
     cam = (1 - image_weight) * heatmap + image_weight * (np.float32(img) / 255)
     cam = cam / np.max(cam)
@@ -58,7 +58,7 @@ def main():
     scale = {"map": rounded(raw), "expected": rounded((raw - raw.min()) / (np.float32(1e-7) + (raw - raw.min()).max()))}
     overlay = [overlay_case(rng, 6, 8, 0.5), overlay_case(rng, 5, 7, 0.8)]
     with open(OUT, "w", encoding="utf-8", newline="\n") as f:
-        json.dump({"torch": torch.__version__, "matplotlib": matplotlib.__version__, "resize": resize, "scale": scale, "overlay": overlay}, f)
+        json.dump({"torch": torch.__version__, "opencv": cv2.__version__, "resize": resize, "scale": scale, "overlay": overlay}, f)
         f.write("\n")
     print(f"wrote {os.path.relpath(OUT)}")
 

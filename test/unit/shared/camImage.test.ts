@@ -70,7 +70,7 @@ describe("scaleCam", () => {
 });
 
 describe("overlayCam", () => {
-  it("is show_cam_on_image with matplotlib's jet: at most 1 level off, and on almost every byte exact", () => {
+  it("is show_cam_on_image with OpenCV's jet: at most 1 level off, and on almost every byte exact", () => {
     const lut = colormapLut("jet");
     for (const c of reference.overlay) {
       const got = overlayCam(Uint8Array.from(c.image), Float32Array.from(c.scaled), lut, c.opacity);
@@ -98,11 +98,16 @@ describe("overlayCam", () => {
 });
 
 describe("jet", () => {
-  it("is matplotlib's table: dark blue to dark red through cyan, green and yellow", () => {
+  it("is OpenCV's COLORMAP_JET, as show_cam_on_image uses: dark blue to dark red through cyan, green and yellow", () => {
     const lut = colormapLut("jet");
     const at = (i: number): number[] => [...lut.subarray(i * 3, i * 3 + 3)];
-    assert.deepEqual(at(0), [0, 0, 127]);
-    assert.deepEqual(at(255), [127, 0, 0]);
-    assert.ok(at(128)[1] === 255, "green is full in the middle");
+    // cv2.applyColorMap of 0, 64, 128, 192, 255 with COLORMAP_JET, BGR turned to RGB.
+    assert.deepEqual([0, 64, 128, 192, 255].map(at), [
+      [0, 0, 128],
+      [0, 128, 255],
+      [130, 255, 126],
+      [255, 124, 0],
+      [128, 0, 0],
+    ]);
   });
 });
