@@ -8,6 +8,17 @@ import { pruneTo } from "../model/prune";
 import type { DerivedSession, ModelRunner } from "../run/inference";
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, type Maps } from "./cams";
 import { GradientSessions } from "./gradients";
+import { RecentSessions } from "./recentSessions";
+
+/** Sessions kept per kind: the layer (or output) on screen and the one before, for going back. */
+const KEPT_SESSIONS = 2;
+
+/** The model cut to one output, taking a stack of inputs when `batch`. */
+interface Scorer {
+  readonly session: DerivedSession;
+  readonly batch: boolean;
+  release(): Promise<void>;
+}
 import { type BatchScores, occlusion, scoreCam } from "./perturb";
 import { classScores, topClasses } from "./target";
 
@@ -30,8 +41,8 @@ function asMaps(shape: readonly number[], data: Float32Array, layer: string): Ma
 
 /** The sessions explanations of one model take, opened on first use and kept with the model. */
 export class Explainer {
-  private readonly gradients = new Map<string, Promise<GradientSessions>>();
-  private batched?: Promise<{ readonly session: DerivedSession; readonly batch: boolean }>;
+  private readonly gradients = new RecentSessions<GradientSessions>(KEPT_SESSIONS);
+  private readonly scorers = new RecentSessions<Scorer>(KEPT_SESSIONS);
 
   constructor(private readonly runner: ModelRunner) {}
 
@@ -41,22 +52,15 @@ export class Explainer {
   }
 
   private sessions(layer: string, output: string, withBackward: boolean): Promise<GradientSessions> {
-    const key = JSON.stringify([layer, output, withBackward]);
-    let s = this.gradients.get(key);
-    if (!s) {
-      s = GradientSessions.open(this.runner, layer, output, withBackward);
-      s.catch(() => this.gradients.delete(key));
-      this.gradients.set(key, s);
-    }
-    return s;
+    return this.gradients.get(JSON.stringify([layer, output, withBackward]), () => GradientSessions.open(this.runner, layer, output, withBackward));
   }
 
   /**
    * The model cut to its output, taking a stack of inputs: a built model's batch axis is set
    * free (its graph is the same for any batch); a file's stays as the file declares it.
    */
-  private scorer(output: string): Promise<{ readonly session: DerivedSession; readonly batch: boolean }> {
-    this.batched ??= (async () => {
+  private scorer(output: string): Promise<Scorer> {
+    return this.scorers.get(output, async () => {
       let batch = false;
       const session = await this.runner.derived((bytes) => {
         const model = onnx.ModelProto.decode(pruneTo(bytes, output, [this.runner.model.inputName]));
@@ -69,9 +73,8 @@ export class Explainer {
         }
         return onnx.ModelProto.encode(model).finish();
       });
-      return { session, batch };
-    })();
-    return this.batched;
+      return { session, batch, release: () => session.release() };
+    });
   }
 
   /** The best `count` classes from a forward run of the output alone. */
@@ -136,8 +139,6 @@ export class Explainer {
   }
 
   async release(): Promise<void> {
-    const all = [...this.gradients.values()].map((p) => p.then((s) => s.release(), () => undefined));
-    if (this.batched) all.push(this.batched.then((b) => b.session.release(), () => undefined));
-    await Promise.all(all);
+    await Promise.all([this.gradients.release(), this.scorers.release()]);
   }
 }

@@ -70,6 +70,14 @@ for (const subject of CAM_SUBJECTS) {
       assert.ok(got.top.reduce((s, c) => s + c.probability, 0) <= 1 + 1e-9);
     });
 
+    it("explains one layer after another, each from its own sessions, the same map again after going back", async () => {
+      const layer = reference.scorecam[0].layer;
+      const first = await explain({ method: "eigencam", layer });
+      for (const other of new Set(reference.scorecam.map((r) => r.layer))) await explain({ method: "eigencam", layer: other });
+      await explain({ method: "occlusion", window: 8, stride: 8 });
+      assert.deepEqual((await explain({ method: "eigencam", layer })).map, first.map);
+    });
+
     it("stops at the next batch when cancelled", async () => {
       const controller = new AbortController();
       const run = explain({ method: "occlusion", window: 4, stride: 2, batch: 2, progress: () => controller.abort() }, controller.signal);
