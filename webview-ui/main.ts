@@ -1,12 +1,24 @@
 import "./common/elements";
 import { App } from "./app";
-import { connectHost } from "./host";
+import { connectHost, type Host } from "./host";
 import { applyLayout } from "./layout";
+import { oneOf, WEBVIEW_APPS, type WebviewApp } from "../src/shared/choices";
+
+interface WebviewAppInstance {
+  receive(message: unknown): void;
+}
+
+const APPS: Record<WebviewApp, (root: HTMLElement, host: Host) => WebviewAppInstance> = {
+  maps: (root, host) => {
+    applyLayout(root);
+    return new App(root, host);
+  },
+};
 
 const host = connectHost();
 const root = document.getElementById("app") as HTMLElement;
-applyLayout(root);
-const app = new App(root, host);
+const name = root.dataset.app;
+const app = APPS[oneOf(WEBVIEW_APPS, name) ? name : "maps"](root, host);
 window.addEventListener("message", (e: MessageEvent<unknown>) => {
   if (typeof e.data === "object" && e.data !== null) app.receive(e.data);
 });

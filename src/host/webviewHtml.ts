@@ -1,5 +1,6 @@
 import { randomBytes } from "crypto";
 import * as vscode from "vscode";
+import type { WebviewApp } from "../shared/choices";
 
 /** The one folder a Feature Maps webview may load from: our bundles (script, stylesheet, icons). */
 export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
@@ -16,7 +17,7 @@ function escapeAttribute(text: string): string {
 }
 
 /** `resource` is what the view shows; the webview keeps it in its state so a reload can restore it. */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, resource: string): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, resource: string, app: WebviewApp = "maps"): string {
   const nonce = randomBytes(16).toString("base64");
   const uri = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const csp = [
@@ -37,7 +38,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
 <title>${escapeAttribute(title)}</title>
 </head>
 <body>
-<div id="app" data-resource="${escapeAttribute(resource)}"></div>
+<div id="app" data-app="${app}" data-resource="${escapeAttribute(resource)}"></div>
 <script nonce="${nonce}" src="${uri("dist", "webview.js")}"></script>
 </body>
 </html>`;

@@ -8,6 +8,10 @@ export const GRID_VIEWS = ["notebook", "all"] as const;
 export type GridView = (typeof GRID_VIEWS)[number];
 
 /** What the panel's main area shows: the feature-map grid or the Explain view. */
+/** The apps of the one webview bundle: the host names one in the page, main.ts starts it. */
+export const WEBVIEW_APPS = ["maps"] as const;
+export type WebviewApp = (typeof WEBVIEW_APPS)[number];
+
 export const PANEL_VIEWS = ["grid", "explain"] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
