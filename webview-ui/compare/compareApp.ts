@@ -46,6 +46,12 @@ export class CompareApp {
           if (layer !== undefined) this.layer = layer;
           if (range !== undefined) this.range = range;
           await this.refresh();
+          // A paint started meanwhile (the first layer once both sides are open) supersedes this one.
+          while (true) {
+            const newest = this.painting;
+            await newest;
+            if (newest === this.painting) break;
+          }
           return this.rows.snapshot(this.layer);
         },
       },
