@@ -6,8 +6,8 @@ import { compareReply, type PairedLayer, pairLayer } from "./compareLayer";
 
 /**
  * A and B of a layer, each from its own analysis. The engine caches analyses within its memory
- * budget: when both fit (each under about half the budget) they stay cached together and layer
- * switches run nothing; otherwise making B's analysis drops A's, and the next layer runs A again.
+ * budget: when both fit it together they stay cached and layer switches run nothing; otherwise
+ * making B's analysis drops A's, and the next layer runs A again.
  * The layer's values are held here while the other side is made, so they are never lost midway.
  */
 export async function pairedLayer(engine: FeatureMapsEngine, a: AnalyzeRequest, b: AnalyzeRequest, layer: string, signal?: AbortSignal): Promise<PairedLayer> {
