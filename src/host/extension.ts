@@ -74,13 +74,15 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     ),
     vscode.commands.registerCommand("featureMaps.visualize", visualize),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
-    vscode.commands.registerCommand("featureMaps.compare", async (clicked?: unknown, selection?: unknown) => {
+    // The panel is the command's result, for scripts and tests that run it.
+    vscode.commands.registerCommand("featureMaps.compare", async (clicked?: unknown, selection?: unknown): Promise<ComparePanel | undefined> => {
       const sides = await sidesForCommand(clicked, selection);
-      if (!sides) return;
+      if (!sides) return undefined;
       try {
-        compare(...sides);
+        return compare(...sides);
       } catch (e) {
         void vscode.window.showErrorMessage(`Compare Feature Maps: ${(e as Error).message}`);
+        return undefined;
       }
     }),
     vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>

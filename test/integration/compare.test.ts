@@ -149,12 +149,14 @@ function checkSnapshot(s: CompareSnapshot, x: Arrays, mode: "channel" | "layer")
 
 describe("Compare Feature Maps", () => {
   let dir = "";
+  const configs: vscode.Uri[] = [];
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "fm-compare-"));
   });
   after(async () => {
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     await fs.rm(dir, { recursive: true, force: true });
+    for (const c of configs) await fs.rm(c.fsPath, { force: true });
   });
 
   it("two images (chelsea, grace_hopper) through the model: shared ranges and A - B on the painted pixels, least similar first; PNG export", async () => {
@@ -182,6 +184,57 @@ describe("Compare Feature Maps", () => {
     assert.ok(arrays.diff.some((d) => d !== 0), "two weights give two different layers");
     checkSnapshot(await panel.show({ layer: LAYER, range: "channel" }), arrays, "channel");
     panel.panel.dispose();
+  });
+
+  it("explorer: two selected images, or an image and a weights file selected together, open a painting panel; three files are refused", async () => {
+    const cat = workspaceFile("chelsea.png");
+    const photo = workspaceFile("grace_hopper.jpg");
+    const images = await vscode.commands.executeCommand<ComparePanel | undefined>("featureMaps.compare", cat, [cat, photo]);
+    assert.ok(images, "a panel for two images");
+    assert.deepStrictEqual([images.a.label, images.b.label], ["chelsea.png", "grace_hopper.jpg"]);
+    const painted = await images.show({});
+    assert.ok(painted.channels.length > 0 && painted.picture.width > 0, "the first layer is painted");
+    images.panel.dispose();
+    const weights = vscode.Uri.file(path.join(dir, "xai-seed1.safetensors"));
+    await fs.writeFile(weights.fsPath, writeSafetensors(await seededStateDict({ kind: "builtin", weights: { seed: 1 } })));
+    const model = await vscode.commands.executeCommand<ComparePanel | undefined>("featureMaps.compare", cat, [cat, weights]);
+    assert.ok(model, "a panel for an image and weights");
+    assert.deepStrictEqual([model.a.label, model.b.label], ["chelsea.png", "chelsea.png · xai-seed1.safetensors"]);
+    assert.ok((await model.show({})).channels.length > 0);
+    model.panel.dispose();
+    assert.strictEqual(await vscode.commands.executeCommand("featureMaps.compare", cat, [cat, photo, cat]), undefined);
+  });
+
+  it("a config whose maps are larger compares B resized to A's size; one with fewer channels, statistics only", async () => {
+    const fm = await api();
+    const cat = workspaceFile("chelsea.png");
+    const text = await fs.readFile(workspaceFile("xai.featuremaps.json").fsPath, "utf8");
+    const larger = workspaceFile(`compare-larger-${process.pid}.featuremaps.json`);
+    const narrower = workspaceFile(`compare-narrower-${process.pid}.featuremaps.json`);
+    configs.push(larger, narrower);
+    await fs.writeFile(larger.fsPath, text.replace('"size": [100, 100]', '"size": [132, 132]'));
+    const narrow = text
+      .replace('{"type": "conv2d", "in": 3, "out": 64', '{"type": "conv2d", "in": 3, "out": 32')
+      .replace('{"type": "batchnorm2d", "features": 64}', '{"type": "batchnorm2d", "features": 32}')
+      .replace('{"type": "conv2d", "in": 64, "out": 64', '{"type": "conv2d", "in": 32, "out": 64');
+    await fs.writeFile(narrower.fsPath, narrow);
+
+    const resized = fm.compare({ image: cat }, { image: cat, model: larger });
+    const shot = await resized.show({ layer: "features.0", range: "channel" });
+    assert.strictEqual(resized.lastCompared?.comparable, "resized");
+    assert.match(resized.lastCompared?.note ?? "", /A's maps are 98x98 and B's 130x130: B is resized to A's size/);
+    assert.ok(shot.channels.length > 0);
+    const arrays = await exported(resized, "features.0", dir);
+    assert.deepStrictEqual(arrays.shape, [64, 98, 98]);
+    for (let i = 0; i < arrays.diff.length; i++) assert.strictEqual(arrays.diff[i], Math.fround(arrays.a[i] - arrays.b[i]));
+    resized.panel.dispose();
+
+    const statistics = fm.compare({ image: cat }, { image: cat, model: narrower });
+    const none = await statistics.show({ layer: "features.0" });
+    assert.strictEqual(statistics.lastCompared?.comparable, "statistics");
+    assert.match(statistics.lastCompared?.note ?? "", /A is 64x98x98 and B 32x98x98: their channels do not pair up/);
+    assert.deepStrictEqual(none.channels, []);
+    statistics.panel.dispose();
   });
 
   it("bad sides are refused naming the file: a non-image, a file that is no model, a corrupt image", async () => {

@@ -31,6 +31,8 @@ export class CompareApp {
   private inFlight?: AbortController;
   /** The newest paint: `show` answers once it is done. */
   private painting: Promise<void> = Promise.resolve();
+  /** Both sides run and the first layer asked for; `show` starts from there. */
+  private readonly opening: Promise<void>;
 
   constructor(
     root: HTMLElement,
@@ -43,6 +45,7 @@ export class CompareApp {
       handlers: {
         snapshot: () => this.rows.snapshot(this.layer),
         show: async ({ layer, range }) => {
+          await this.opening;
           if (layer !== undefined) this.layer = layer;
           if (range !== undefined) this.range = range;
           await this.refresh();
@@ -75,7 +78,7 @@ export class CompareApp {
     const columns = el("div", { class: "compare-columns" }, el("span", { text: "A" }), el("span", { text: "B" }), el("span", { text: "A − B" }));
     root.classList.add("compare-app");
     root.append(this.sides, this.controls.element, this.status, columns, this.rows.element);
-    void this.open(typeof saved.layer === "string" ? saved.layer : undefined);
+    this.opening = this.open(typeof saved.layer === "string" ? saved.layer : undefined);
   }
 
   receive(message: unknown): void {
@@ -93,9 +96,8 @@ export class CompareApp {
     }
     this.showSides(opened);
     this.controls.setLayers(opened.layers);
-    // A layer asked for meanwhile (`show`) wins over the saved one.
-    if (!this.layer) this.layer = opened.layers.find((l) => l.id === wanted)?.id ?? opened.layers[0].id;
-    await this.refresh();
+    this.layer = opened.layers.find((l) => l.id === wanted)?.id ?? opened.layers[0].id;
+    void this.refresh();
   }
 
   private showSides(opened: CompareOpened): void {

@@ -1,7 +1,7 @@
 import * as vscode from "vscode";
 import type { EngineClient } from "../../engine/run/engineClient";
 import type { CompareRange } from "../../shared/choices";
-import type { CompareHostMethods, CompareOpened, CompareSnapshot, CompareWebviewMethods } from "../../shared/compare";
+import type { CompareHostMethods, CompareOpened, CompareReply, CompareSnapshot, CompareWebviewMethods } from "../../shared/compare";
 import { FeatureMapsError } from "../../shared/errors";
 import { RpcEndpoint } from "../../shared/rpc";
 import { chooseTarget, exportSnapshotPng, writeExport } from "../exports";
@@ -22,6 +22,8 @@ export class ComparePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** The last failure of opening either side, as the webview shows it (tests, the log). */
   lastError?: string;
+  /** What the last comparison sent could compare, and why not more (tests). */
+  lastCompared?: Pick<CompareReply, "layer" | "comparable" | "note">;
 
   constructor(
     extensionUri: vscode.Uri,
@@ -35,7 +37,11 @@ export class ComparePanel implements vscode.Disposable {
       post: (m) => void this.panel.webview.postMessage(m),
       handlers: {
         open: () => this.open(),
-        compare: ({ request }, signal) => this.engine.call("compare", { a: a.analyze, b: b.analyze, request }, { signal }),
+        compare: async ({ request }, signal) => {
+          const reply = await this.engine.call("compare", { a: a.analyze, b: b.analyze, request }, { signal });
+          this.lastCompared = { layer: reply.layer, comparable: reply.comparable, note: reply.note };
+          return reply;
+        },
         exportCompare: async ({ kind, layer }) => ({ path: kind === "png" ? await this.exportPng(layer) : await this.exportNpz(layer) }),
       },
       checkParams: COMPARE_PARAMS,
