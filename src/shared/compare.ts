@@ -53,6 +53,11 @@ export interface CompareReply {
   readonly low: Float32Array;
   readonly high: Float32Array;
   readonly limit: Float32Array;
+  /**
+   * Only when a shown map holds NaN or an infinity: one mask byte per tile byte of A, B and A - B
+   * (as LayerReply.nonFinite), painted in the fixed colours of src/shared/colormaps.ts.
+   */
+  readonly masks?: { readonly a: Uint8Array; readonly b: Uint8Array; readonly diff: Uint8Array };
 }
 
 export interface CompareSide {
@@ -102,3 +107,10 @@ export type CompareWebviewMethods = {
 
 /** Channels one compare request may ask for; each is three tiles. */
 export const MAX_COMPARE_CHANNELS = 256;
+/** Tile bytes one compare reply may carry (A, B and A - B together): large maps get fewer channels a page. */
+export const MAX_COMPARE_TILE_BYTES = 48 * 1024 * 1024;
+
+/** How many of `count` channels of height x width maps one reply carries: at least one. */
+export function comparePage(count: number, height: number, width: number): number {
+  return Math.max(1, Math.min(count, Math.floor(MAX_COMPARE_TILE_BYTES / (3 * Math.max(1, height * width)))));
+}

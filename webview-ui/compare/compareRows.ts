@@ -42,7 +42,9 @@ export class CompareRows {
       canvas.height = tile.height;
       const image = new ImageData(canvas.width, canvas.height);
       const tiles = [reply.tilesA, reply.tilesB, reply.tilesDiff];
-      tiles.forEach((t, k) => paintScaled(t.subarray(i * size, (i + 1) * size), map, k === 2 ? luts.diff : luts.sides, image, k * (tile.width + GAP), 0, tile));
+      const masks = reply.masks && [reply.masks.a, reply.masks.b, reply.masks.diff];
+      const part = (bytes: Uint8Array): Uint8Array => bytes.subarray(i * size, (i + 1) * size);
+      tiles.forEach((t, k) => paintScaled(part(t), map, k === 2 ? luts.diff : luts.sides, image, k * (tile.width + GAP), 0, tile, masks && part(masks[k])));
       canvas.getContext("2d")?.putImageData(image, 0, 0);
       this.canvases.push(canvas);
       const label = el(

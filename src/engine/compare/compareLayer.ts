@@ -1,6 +1,7 @@
 import { resizeMap } from "../../shared/camImage";
 import type { CompareRange } from "../../shared/choices";
-import type { Comparable, CompareReply, CompareRequest, SideSummary } from "../../shared/compare";
+import { type Comparable, comparePage, type CompareReply, type CompareRequest, type SideSummary } from "../../shared/compare";
+import { nonFiniteMask } from "../../shared/nonFinite";
 import { FeatureMapsError } from "../../shared/errors";
 import { finiteRange, type Range, toBytes } from "../../shared/normalize";
 import { type Activation, firstBatch, geometry, statsOf } from "../analysis/stats";
@@ -115,7 +116,7 @@ export function compareReply(layer: string, p: PairedLayer, request: CompareRequ
     throw new FeatureMapsError("BAD_REQUEST", `${layer} has ${p.channels} channels; position ${request.start} is past them`);
   }
   const { cosine, correlation, order } = channelSimilarities(p);
-  const shown = order.slice(request.start, request.start + request.count);
+  const shown = order.slice(request.start, request.start + comparePage(request.count, p.height, p.width));
   const size = p.height * p.width;
   const tilesA = new Uint8Array(shown.length * size);
   const tilesB = new Uint8Array(shown.length * size);
@@ -136,6 +137,7 @@ export function compareReply(layer: string, p: PairedLayer, request: CompareRequ
     high[i] = r.range.high;
     limit[i] = r.limit;
   });
+  const masks = nonFiniteMasks(p, shown);
   return {
     layer,
     comparable: p.comparable,
@@ -155,5 +157,18 @@ export function compareReply(layer: string, p: PairedLayer, request: CompareRequ
     low,
     high,
     limit,
+    ...(masks ? { masks } : {}),
   };
+}
+
+/** The masks of the shown maps of A, B and A - B, or undefined when every value is finite. */
+function nonFiniteMasks(p: PairedLayer, shown: Int32Array): CompareReply["masks"] {
+  const size = p.height * p.width;
+  const mask = (values: Float32Array): Uint8Array => {
+    const out = new Uint8Array(shown.length * size);
+    shown.forEach((c, i) => nonFiniteMask(values.subarray(c * size, (c + 1) * size), out.subarray(i * size, (i + 1) * size)));
+    return out;
+  };
+  const masks = { a: mask(p.a), b: mask(p.b), diff: mask(p.diff) };
+  return masks.a.some((m) => m !== 0) || masks.b.some((m) => m !== 0) || masks.diff.some((m) => m !== 0) ? masks : undefined;
 }

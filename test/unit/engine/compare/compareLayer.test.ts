@@ -5,6 +5,8 @@ import { describe, it } from "node:test";
 import { channelSimilarities, compareReply, pairLayer } from "../../../../src/engine/compare/compareLayer";
 import { similarity } from "../../../../src/engine/compare/similarity";
 import { toBytes } from "../../../../src/shared/normalize";
+import { comparePage, MAX_COMPARE_TILE_BYTES } from "../../../../src/shared/compare";
+import { maskCode } from "../../../../src/shared/nonFinite";
 
 // Against numpy and torch (scripts/make_compare_reference.py, test/reference/compare/).
 // Tolerances: cosine and correlation within 1e-9 (both sum in float64 over the same float32
@@ -111,6 +113,34 @@ describe("compare: similarity of two layers, against numpy", () => {
     const reply = compareReply("x", paired, { layer: "x", start: 0, count: 8, range: "channel" });
     assert.deepEqual([reply.totalChannels, reply.channels.length, reply.tilesA.length], [0, 0, 0]);
     assert.deepEqual(reply.b.shape, [1, 3, 5, 4]);
+  });
+
+  it("finite layers send no masks; NaN and infinities are masked on their side and in A - B, and left out of the ranges", () => {
+    assert.equal(compareReply("x", pairLayer(A, B), { layer: "x", start: 0, count: 8, range: "channel" }).masks, undefined);
+    const a = Float32Array.from(fixture.a);
+    const b = Float32Array.from(fixture.b);
+    // Channel 5, pixels 0 and 1.
+    a[5 * 20] = NaN;
+    b[5 * 20 + 1] = Infinity;
+    const reply = compareReply("x", pairLayer({ shape: fixture.shape, data: a }, { shape: fixture.shape, data: b }), { layer: "x", start: 0, count: 8, range: "channel" });
+    const row = [...reply.channels].indexOf(5);
+    const masks = reply.masks;
+    assert.ok(masks);
+    const at = (m: Uint8Array) => [...m.subarray(row * 20, row * 20 + 3)];
+    assert.deepEqual(at(masks.a), [maskCode("nan"), 0, 0]);
+    assert.deepEqual(at(masks.b), [0, maskCode("posInf"), 0]);
+    assert.deepEqual(at(masks.diff), [maskCode("nan"), maskCode("negInf"), 0]);
+    assert.ok(Number.isFinite(reply.low[row]) && Number.isFinite(reply.high[row]) && Number.isFinite(reply.limit[row]));
+    assert.equal(masks.a.filter((m) => m !== 0).length, 1, "other channels are unmasked");
+  });
+
+  it("a page of large maps is cut to the reply's byte bound, never below one channel", () => {
+    assert.equal(comparePage(8, 5, 4), 8);
+    const side = 1024;
+    const fits = Math.floor(MAX_COMPARE_TILE_BYTES / (3 * side * side));
+    assert.equal(comparePage(256, side, side), fits);
+    assert.ok(fits * 3 * side * side <= MAX_COMPARE_TILE_BYTES && fits < 256);
+    assert.equal(comparePage(256, 8192, 8192), 1);
   });
 
   it("non-finite values are left out of both sums", () => {
