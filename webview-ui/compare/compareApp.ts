@@ -75,9 +75,8 @@ export class CompareApp {
       },
       exportAs: (kind) => void this.exportAs(kind),
     });
-    const columns = el("div", { class: "compare-columns" }, el("span", { text: "A" }), el("span", { text: "B" }), el("span", { text: "A − B" }));
     root.classList.add("compare-app");
-    root.append(this.sides, this.controls.element, this.status, columns, this.rows.element);
+    root.append(this.sides, this.controls.element, this.status, this.rows.element);
     this.opening = this.open(typeof saved.layer === "string" ? saved.layer : undefined);
   }
 

@@ -57,7 +57,11 @@ export class CompareRows {
       );
       return el("div", { class: "compare-row" }, label, canvas);
     });
-    this.element.replaceChildren(...rows);
+    // Captions as wide as the tiles below them (set through the CSSOM: the CSP refuses style attributes).
+    const captions = ["A", "B", "A − B"].map((text) => el("span", { text }));
+    for (const c of captions) c.style.width = `${tile.width}px`;
+    const columns = el("div", { class: "compare-columns" }, ...captions);
+    this.element.replaceChildren(columns, ...rows);
     this.shown = { reply, range, tile };
   }
 
