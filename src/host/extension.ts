@@ -15,9 +15,9 @@ import { SIDE_VIEW_ID, SideView } from "./sideView";
 import { setExtensionPath } from "./viewSources";
 import type { ViewController } from "./viewController";
 import { FeatureMapsError } from "../shared/errors";
-import { ComparePanel } from "./compare/comparePanel";
+import { COMPARE_VIEW_TYPE, ComparePanel } from "./compare/comparePanel";
 import { sidesForCommand } from "./compare/compareCommand";
-import { resolveSide, type SideSpec } from "./compare/compareSides";
+import { resolveSide, sidesFromResource, sidesResource, type SideSpec } from "./compare/compareSides";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -52,7 +52,8 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     await panels.showAll(images, config);
   };
 
-  const compare = (a: SideSpec, b: SideSpec): ComparePanel => new ComparePanel(context.extensionUri, engine, resolveSide(a), resolveSide(b));
+  const compare = (a: SideSpec, b: SideSpec, panel?: vscode.WebviewPanel): ComparePanel =>
+    new ComparePanel(context.extensionUri, engine, resolveSide(a), resolveSide(b), sidesResource(a, b), panel);
 
   const activeAnalysis = (): ViewController => {
     const controller = panels.controllerFor();
@@ -68,6 +69,17 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     diagnostics,
     sideView,
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const sides = sidesFromResource((state as { resource?: unknown } | undefined)?.resource);
+        try {
+          if (sides) return void compare(...sides, panel);
+        } catch {
+          // A side that no longer resolves (a file gone): the panel is not brought back.
+        }
+        panel.dispose();
+      },
+    }),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),

@@ -8,6 +8,7 @@ import { withZip } from "../../src/engine/formats/zipArchive";
 import { writeSafetensors } from "../../src/engine/formats/safetensors";
 import { seededStateDict } from "../../src/engine/model/models";
 import type { ComparePanel } from "../../src/host/compare/comparePanel";
+import { sidesFromResource, sidesResource } from "../../src/host/compare/compareSides";
 import { colormapLut } from "../../src/shared/colormaps";
 import type { CompareSnapshot } from "../../src/shared/compare";
 import { toBytes } from "../../src/shared/normalize";
@@ -203,6 +204,22 @@ describe("Compare Feature Maps", () => {
     assert.ok((await model.show({})).channels.length > 0);
     model.panel.dispose();
     assert.strictEqual(await vscode.commands.executeCommand("featureMaps.compare", cat, [cat, photo, cat]), undefined);
+  });
+
+  it("a panel's resource names both sides, so a reloaded window can bring it back; a forged one names none", () => {
+    const cat = workspaceFile("chelsea.png");
+    const weights = vscode.Uri.file(path.join(dir, "w.safetensors"));
+    const back = sidesFromResource(sidesResource({ image: cat }, { image: cat, model: weights }));
+    assert.deepStrictEqual(
+      back?.map((s) => [s.image.toString(), s.model?.toString()]),
+      [
+        [cat.toString(), undefined],
+        [cat.toString(), weights.toString()],
+      ],
+    );
+    for (const forged of [undefined, "", "{", "[]", JSON.stringify({ a: { image: 3 }, b: { image: "x" } }), JSON.stringify({ a: { image: "x" } })]) {
+      assert.strictEqual(sidesFromResource(forged), undefined, String(forged));
+    }
   });
 
   it("a config whose maps are larger compares B resized to A's size; one with fewer channels, statistics only", async () => {

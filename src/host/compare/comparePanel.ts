@@ -25,14 +25,18 @@ export class ComparePanel implements vscode.Disposable {
   /** What the last comparison sent could compare, and why not more (tests). */
   lastCompared?: Pick<CompareReply, "layer" | "comparable" | "note">;
 
+  /** `panel`: one VS Code brings back after a reload; else a new one is made. */
   constructor(
     extensionUri: vscode.Uri,
     private readonly engine: EngineClient,
     readonly a: ResolvedSide,
     readonly b: ResolvedSide,
+    resource: string,
+    panel?: vscode.WebviewPanel,
   ) {
     const title = `Compare: ${a.label} | ${b.label}`;
-    this.panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    this.panel = panel ?? vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, vscode.ViewColumn.Beside, webviewOptions(extensionUri));
+    this.panel.webview.options = webviewOptions(extensionUri);
     this.rpc = new RpcEndpoint<CompareHostMethods, CompareWebviewMethods>({
       post: (m) => void this.panel.webview.postMessage(m),
       handlers: {
@@ -49,7 +53,7 @@ export class ComparePanel implements vscode.Disposable {
     });
     // Anything else the webview says (its `ready`) needs no answer here: it asks for what it shows.
     this.disposables.push(this.panel.webview.onDidReceiveMessage((m) => this.rpc.receive(m)));
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, title, `${a.label} | ${b.label}`, "compare");
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, title, resource, "compare");
     this.panel.onDidDispose(() => this.dispose());
   }
 

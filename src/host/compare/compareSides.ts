@@ -1,5 +1,5 @@
 import * as path from "path";
-import type * as vscode from "vscode";
+import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../../engine/engine";
 import { FeatureMapsError } from "../../shared/errors";
 import { IMAGE_EXTENSIONS, isImageUri } from "../imageFiles";
@@ -52,4 +52,26 @@ export function resolveSide(side: SideSpec): ResolvedSide {
   if (!isImageUri(side.image)) throw new FeatureMapsError("IMAGE_UNREADABLE", `${name(side.image)} is not an image (${IMAGE_EXTENSIONS.join(", ")})`);
   if (!side.model) return { analyze: imageSource(side.image).target().analyze, label: name(side.image) };
   return { analyze: withModel(side.image, side.model), label: `${name(side.image)} · ${name(side.model)}` };
+}
+
+/** The two sides as the panel's resource: the webview keeps it, so a reloaded window can bring the panel back. */
+export function sidesResource(a: SideSpec, b: SideSpec): string {
+  const side = (s: SideSpec) => ({ image: s.image.toString(), ...(s.model ? { model: s.model.toString() } : {}) });
+  return JSON.stringify({ a: side(a), b: side(b) });
+}
+
+/** The sides a resource names, or undefined when it names none (a webview's state is not trusted). */
+export function sidesFromResource(resource: unknown): readonly [SideSpec, SideSpec] | undefined {
+  try {
+    const parsed = JSON.parse(String(resource)) as { a?: { image?: unknown; model?: unknown }; b?: { image?: unknown; model?: unknown } };
+    const side = (s: { image?: unknown; model?: unknown } | undefined): SideSpec | undefined =>
+      typeof s?.image === "string" && (s.model === undefined || typeof s.model === "string")
+        ? { image: vscode.Uri.parse(s.image), ...(typeof s.model === "string" ? { model: vscode.Uri.parse(s.model) } : {}) }
+        : undefined;
+    const a = side(parsed.a);
+    const b = side(parsed.b);
+    return a && b ? [a, b] : undefined;
+  } catch {
+    return undefined;
+  }
 }
