@@ -9,8 +9,11 @@ export type GridView = (typeof GRID_VIEWS)[number];
 
 /** What the panel's main area shows: the feature-map grid or the Explain view. */
 /** The apps of the one webview bundle: the host names one in the page, main.ts starts it. */
-export const WEBVIEW_APPS = ["maps"] as const;
+export const WEBVIEW_APPS = ["maps", "scan"] as const;
 export type WebviewApp = (typeof WEBVIEW_APPS)[number];
+
+/** The image files Feature Maps reads: the Explorer menu's regex (package.json), pickers, folder scans. */
+export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"] as const;
 
 export const PANEL_VIEWS = ["grid", "explain"] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
