@@ -35,6 +35,9 @@ const handlers: Handlers<EngineMethods> = {
   async explain({ analyze, explain }, signal, progress) {
     return (await ready().explain(analyze, { ...explain, batch: EXPLAIN_BATCH, progress }, signal)).explanation;
   },
+  scan({ scan }, signal, progress) {
+    return ready().scan(scan, { signal, progress });
+  },
   status() {
     const { runs, analyses } = engine?.counts ?? { runs: 0, analyses: 0 };
     return { pid: process.pid, rssBytes: process.memoryUsage.rss(), runs, analyses, cancelled: cancelledCalls };
@@ -53,7 +56,7 @@ function counted(all: Handlers<EngineMethods>): Handlers<EngineMethods> {
         throw e;
       }
     };
-  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), status: all.status };
+  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), scan: wrap(all.scan), status: all.status };
 }
 
 const rpc = new RpcEndpoint<EngineMethods, Record<string, never>>({ post: (m) => process.send?.(m), handlers: counted(handlers) });
