@@ -26,7 +26,7 @@ function progressLine(ms = 1000): (done: number, total: number) => void {
   let last = -Infinity;
   return (done, total) => {
     const now = performance.now();
-    if (done < total && now - last < ms) return;
+    if (done === 0 || (done < total && now - last < ms)) return;
     last = now;
     const rate = done / Math.max((now - start) / 1000, 1e-3);
     process.stderr.write(`scan: ${done}/${total} images, ${rate.toFixed(1)}/s\n`);
