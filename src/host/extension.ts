@@ -15,6 +15,8 @@ import { SIDE_VIEW_ID, SideView } from "./sideView";
 import { setExtensionPath } from "./viewSources";
 import type { ViewController } from "./viewController";
 import { FeatureMapsError } from "../shared/errors";
+import { FolderScans, scanCache } from "./scan/scanCommand";
+import type { ScanView } from "./scan/scanPanel";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -24,6 +26,14 @@ export interface FeatureMapsApi {
   sideView(): ViewController | undefined;
   /** What the inference process has done (model runs, cancelled calls). */
   engineStatus(): Promise<EngineStatus>;
+  /** The folder scan view shown last. */
+  scanView(): ScanView | undefined;
+}
+
+/** `featureMaps.visualize`'s optional second argument from the scan view: open at this layer (all channels shown). */
+function openAt(value: unknown): { readonly layer: string } | undefined {
+  const v = value as { layer?: unknown } | null;
+  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.layer === "string" ? { layer: v.layer } : undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -45,7 +55,10 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     if (config === null) return;
     markUsed(context.workspaceState);
     await panels.showAll(images, config);
+    const at = openAt(selection);
+    if (at) for (const image of images) panels.controllerFor(image)?.selectLayer(at.layer, "all");
   };
+  const scans = new FolderScans(context.extensionUri, engine, scanCache(context));
 
   const activeAnalysis = (): ViewController => {
     const controller = panels.controllerFor();
@@ -67,6 +80,8 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     ),
     vscode.commands.registerCommand("featureMaps.visualize", visualize),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
+    scans,
+    vscode.commands.registerCommand("featureMaps.scanFolder", (clicked?: unknown, args?: unknown) => scans.run(clicked, args)),
     vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>
       installGpuAcceleration(context.globalStorageUri, () => {
         engine.configure(engineOptions(cudaPaths), clientOptions());
@@ -106,5 +121,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}) };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), scanView: () => scans.view };
 }

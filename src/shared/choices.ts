@@ -15,6 +15,10 @@ export type WebviewApp = (typeof WEBVIEW_APPS)[number];
 /** The image files Feature Maps reads: the Explorer menu's regex (package.json), pickers, folder scans. */
 export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"] as const;
 
+/** What a folder scan's result exports as. */
+export const SCAN_EXPORTS = ["json", "csv"] as const;
+export type ScanExport = (typeof SCAN_EXPORTS)[number];
+
 export const PANEL_VIEWS = ["grid", "explain"] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 

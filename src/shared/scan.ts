@@ -1,3 +1,7 @@
+import type { ScanExport } from "./choices";
+import type { ErrorData } from "./errors";
+import type { Picture } from "./protocol";
+
 // A folder scan's result: what the engine computes, the CLI prints, the host caches and the scan
 // view shows. Plain data in a fixed key order, so its JSON is the same bytes for the same folder.
 
@@ -65,3 +69,34 @@ export interface ScanProgress {
   readonly done: number;
   readonly total: number;
 }
+
+/** One of a channel's best images, as the scan view shows it: the picture and the channel's raw map over it. */
+export type ScanThumbnail =
+  | { readonly path: string; readonly picture: Picture; readonly map: Float32Array; readonly mapHeight: number; readonly mapWidth: number }
+  | { readonly path: string; readonly error: ErrorData };
+
+/** What the scan view shows now, for tests and the host: the channel, its thumbnails as painted, the failures listed. */
+export interface ScanViewReport {
+  readonly channel: number;
+  readonly topByMean: readonly string[];
+  readonly topByMax: readonly string[];
+  /** Thumbnails painted with their overlay. */
+  readonly painted: number;
+  readonly failed: readonly string[];
+  readonly bars: number;
+  readonly dead: readonly number[];
+}
+
+/** Host to scan view. */
+export type ScanToView =
+  | { readonly type: "scanResult"; readonly result: ScanResult; readonly folder: string }
+  | { readonly type: "scanThumbnails"; readonly channel: number; readonly thumbnails: readonly ScanThumbnail[] }
+  | { readonly type: "scanReport"; readonly id: number };
+
+/** Scan view to host; the host checks each (src/host/scan/scanMessages.ts). */
+export type ScanFromView =
+  | { readonly type: "ready" }
+  | { readonly type: "scanThumbnails"; readonly channel: number }
+  | { readonly type: "scanOpen"; readonly path: string; readonly channel: number }
+  | { readonly type: "scanExport"; readonly format: ScanExport }
+  | { readonly type: "scanReport"; readonly id: number; readonly report: ScanViewReport };
