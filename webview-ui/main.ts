@@ -2,6 +2,7 @@ import "./common/elements";
 import { App } from "./app";
 import { connectHost, type Host } from "./host";
 import { applyLayout } from "./layout";
+import { ScanApp } from "./scan/scanApp";
 import { oneOf, WEBVIEW_APPS, type WebviewApp } from "../src/shared/choices";
 
 interface WebviewAppInstance {
@@ -13,6 +14,7 @@ const APPS: Record<WebviewApp, (root: HTMLElement, host: Host) => WebviewAppInst
     applyLayout(root);
     return new App(root, host);
   },
+  scan: (root, host) => new ScanApp(root, host),
 };
 
 const host = connectHost();
