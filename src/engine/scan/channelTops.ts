@@ -73,15 +73,19 @@ export class ChannelTops {
   addBatch(images: readonly number[], data: Float32Array, spatial: number, channelsLast: boolean): void {
     const { channels } = this;
     const per = channels * spatial;
+    // Channel-major maps are read as one run per channel; NHWC ones with a stride.
+    const step = channelsLast ? channels : 1;
     for (let i = 0; i < images.length; i++) {
-      const offset = i * per;
       for (let c = 0; c < channels; c++) {
+        const start = i * per + (channelsLast ? c : c * spatial);
+        const end = start + spatial * step;
         let sum = 0;
         let finite = 0;
         let max = -Infinity;
-        for (let s = 0; s < spatial; s++) {
-          const v = data[offset + (channelsLast ? s * channels + c : c * spatial + s)];
-          if (!Number.isFinite(v)) continue;
+        for (let at = start; at < end; at += step) {
+          const v = data[at];
+          // NaN and ±Inf give NaN here: left out, as everywhere in the statistics.
+          if (v - v !== 0) continue;
           sum += v;
           finite++;
           if (v > max) max = v;
