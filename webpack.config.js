@@ -36,6 +36,12 @@ const node = {
   stats: "errors-warnings",
 };
 
+/**
+ * The decode workers of a folder scan, loaded by path (src/engine/scan/decodePool.ts): its own
+ * build, since entries of one build share chunks that LimitChunkCountPlugin cannot fold back.
+ */
+const worker = { ...node, name: "worker", entry: { scanWorker: "./src/engine/scan/scanWorker.ts" }, plugins: [new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 })] };
+
 /** @type {import('webpack').Configuration} */
 const web = {
   name: "webview",
@@ -57,4 +63,4 @@ const web = {
   stats: "errors-warnings",
 };
 
-module.exports = [node, web];
+module.exports = [node, worker, web];

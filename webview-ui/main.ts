@@ -3,6 +3,7 @@ import { App } from "./app";
 import { CompareApp } from "./compare/compareApp";
 import { connectHost, type Host } from "./host";
 import { applyLayout } from "./layout";
+import { ScanApp } from "./scan/scanApp";
 import { oneOf, WEBVIEW_APPS, type WebviewApp } from "../src/shared/choices";
 
 interface WebviewAppInstance {
@@ -15,6 +16,7 @@ const APPS: Record<WebviewApp, (root: HTMLElement, host: Host) => WebviewAppInst
     return new App(root, host);
   },
   compare: (root, host) => new CompareApp(root, host),
+  scan: (root, host) => new ScanApp(root, host),
 };
 
 const host = connectHost();

@@ -29,7 +29,7 @@ export const EXPLAIN_OPTIONS = {
 /** Altered inputs per run for Score-CAM and occlusion in the CLI. */
 const CLI_BATCH = 8;
 
-function wholeNumber(values: Values, name: string, min: number): number | undefined {
+export function wholeNumber(values: Values, name: string, min: number): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);

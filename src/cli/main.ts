@@ -17,6 +17,7 @@ import { FeatureMapsError } from "../shared/errors";
 import { EXPLAIN_OPTIONS, explainCommand, explainParams, predictCommand } from "./explain";
 import { EXPLAIN_COLORMAP } from "../shared/explain";
 import type { AnalyzeRequest } from "../engine/engine";
+import { SCAN_OPTIONS, scanCommand } from "./scan";
 
 const USAGE = `feature-maps: what each layer of a CNN sees
 
@@ -32,6 +33,9 @@ const USAGE = `feature-maps: what each layer of a CNN sees
                         [--window 16 --stride 8 --baseline 0] [--top-channels K] [--npy MAP.npy]
                         [--colormap jet|turbo|viridis] [--opacity 0.5]      a class heatmap over the image
   feature-maps predict IMG [MODEL.onnx] [--top 5] [--output NAME] [--reduce sum|mean]  top classes as JSON
+  feature-maps scan DIR --layer ID [MODEL.onnx] [--top 5] [--out F.json] [--csv F.csv] [--max-images 10000]
+                        [--batch 16]   every image under DIR: per channel the mean, dead channels and
+                        the top images by mean and by max activation, as JSON (progress on stderr)
 
 Model: none = built-in XAI with seed 0; --seed N; --weights F.safetensors|F.pth [--weights-key K]
        (a torch.save checkpoint; K picks its state_dict when it holds several); --model F.onnx;
@@ -46,6 +50,7 @@ Layer ids: PyTorch names (features.30; plain 30 means features.30 on the built-i
 const OPTIONS = {
   ...MODEL_OPTIONS,
   ...EXPLAIN_OPTIONS,
+  ...SCAN_OPTIONS,
   image: { type: "string" },
   layer: { type: "string" },
   out: { type: "string" },
@@ -249,6 +254,12 @@ async function main(argv: string[]): Promise<number> {
     case "predict":
       await predict(values, positionals);
       return 0;
+    case "scan": {
+      const engine = engineFor(values);
+      await scanCommand(values, positionals, engine);
+      engine.dispose();
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }

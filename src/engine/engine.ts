@@ -21,6 +21,8 @@ import { Explainer, type ExplainOptions } from "./explain/explainer";
 import type { ClassScore, ExplainReply } from "../shared/explain";
 import type { ScoreReduction } from "../shared/choices";
 import { safePoint } from "./run/safePoint";
+import { type ScanHooks, scanFolder } from "./scan/scanner";
+import { SCAN_LIMITS, type ScanResult } from "../shared/scan";
 
 export interface EngineOptions {
   readonly provider: ProviderChoice;
@@ -44,6 +46,21 @@ export interface AnalyzeRequest {
   readonly model: ModelSource;
   /** Overrides of the model's own preprocessing defaults. */
   readonly preprocessing?: Partial<Preprocessing>;
+}
+
+/** A folder scan: every image under `folder` through one layer of the model. */
+export interface ScanRequest {
+  readonly folder: string;
+  readonly model: ModelSource;
+  readonly preprocessing?: Partial<Preprocessing>;
+  readonly layer: string;
+  readonly top: number;
+  readonly maxImages: number;
+  readonly batch?: number;
+}
+
+function checkWhole(name: string, value: number, [low, high]: readonly [number, number]): void {
+  if (!(Number.isInteger(value) && value >= low && value <= high)) throw new FeatureMapsError("INPUT_INVALID", `${name} must be a whole number from ${low} to ${high}, got ${value}`);
 }
 
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
@@ -193,6 +210,24 @@ export class FeatureMapsEngine {
       this.explainers.set(runner, explainer);
     }
     return { analysis, explainer };
+  }
+
+  /**
+   * Per-channel statistics of one layer over every image under a folder, and each channel's
+   * best images (src/engine/scan/). Its batches queue with other runs, so views stay served.
+   */
+  async scan(request: ScanRequest, hooks: Omit<ScanHooks, "serialize"> = {}): Promise<ScanResult> {
+    checkWhole("top", request.top, SCAN_LIMITS.top);
+    checkWhole("maxImages", request.maxImages, SCAN_LIMITS.maxImages);
+    const batch = request.batch ?? SCAN_LIMITS.defaultBatch;
+    checkWhole("batch", batch, SCAN_LIMITS.batch);
+    const runner = await this.open(request.model);
+    const layer = await this.layerId(request.model, request.layer);
+    const p: Preprocessing = { ...runner.model.defaults, ...request.preprocessing };
+    checkPreprocessing(p);
+    if (runner.model.inputChannels !== 3) throw new FeatureMapsError("INPUT_INVALID", `${runner.model.label} takes ${runner.model.inputChannels} input channels; images give 3`);
+    const settings = { folder: request.folder, layer, top: request.top, maxImages: request.maxImages, batch, maxMegapixels: this.options.maxMegapixels ?? DEFAULTS.maxMegapixels };
+    return scanFolder(runner, p, settings, { ...hooks, serialize: (work) => this.oneAtATime(work) });
   }
 
   /** What the engine has done, for the inference process's status. */

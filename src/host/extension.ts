@@ -18,6 +18,8 @@ import { FeatureMapsError } from "../shared/errors";
 import { COMPARE_VIEW_TYPE, ComparePanel } from "./compare/comparePanel";
 import { sidesForCommand } from "./compare/compareCommand";
 import { resolveSide, sidesFromResource, sidesResource, type SideSpec } from "./compare/compareSides";
+import { FolderScans, scanCache } from "./scan/scanCommand";
+import type { ScanView } from "./scan/scanPanel";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -29,6 +31,14 @@ export interface FeatureMapsApi {
   engineStatus(): Promise<EngineStatus>;
   /** Opens a Compare Feature Maps panel; throws with a message naming the file when a side cannot be run. */
   compare(a: SideSpec, b: SideSpec): ComparePanel;
+  /** The folder scan view shown last. */
+  scanView(): ScanView | undefined;
+}
+
+/** `featureMaps.visualize`'s optional second argument from the scan view: open at this layer (all channels shown). */
+function openAt(value: unknown): { readonly layer: string } | undefined {
+  const v = value as { layer?: unknown } | null;
+  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.layer === "string" ? { layer: v.layer } : undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -50,7 +60,10 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     if (config === null) return;
     markUsed(context.workspaceState);
     await panels.showAll(images, config);
+    const at = openAt(selection);
+    if (at) for (const image of images) panels.controllerFor(image)?.selectLayer(at.layer, "all");
   };
+  const scans = new FolderScans(context.extensionUri, engine, scanCache(context));
 
   const compare = (a: SideSpec, b: SideSpec, panel?: vscode.WebviewPanel): ComparePanel =>
     new ComparePanel(context.extensionUri, engine, resolveSide(a), resolveSide(b), sidesResource(a, b), panel);
@@ -97,6 +110,8 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
         return undefined;
       }
     }),
+    scans,
+    vscode.commands.registerCommand("featureMaps.scanFolder", (clicked?: unknown, args?: unknown) => scans.run(clicked, args)),
     vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>
       installGpuAcceleration(context.globalStorageUri, () => {
         engine.configure(engineOptions(cudaPaths), clientOptions());
@@ -136,5 +151,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), compare };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), compare, scanView: () => scans.view };
 }

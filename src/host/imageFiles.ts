@@ -1,8 +1,5 @@
 import * as vscode from "vscode";
-
-// One list of image extensions for the explorer menu's `resourceExtname` regex (package.json),
-// the palette's file search and the open dialog.
-export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"] as const;
+import { IMAGE_EXTENSIONS } from "../shared/choices";
 
 export function isImageUri(uri: vscode.Uri): boolean {
   const ext = uri.path.split(".").pop()?.toLowerCase() ?? "";

@@ -7,11 +7,18 @@ import type { NormalizeMode } from "./normalize";
 export const GRID_VIEWS = ["notebook", "all"] as const;
 export type GridView = (typeof GRID_VIEWS)[number];
 
-/** What the panel's main area shows: the feature-map grid or the Explain view. */
 /** The apps of the one webview bundle: the host names one in the page, main.ts starts it. */
-export const WEBVIEW_APPS = ["maps", "compare"] as const;
+export const WEBVIEW_APPS = ["maps", "compare", "scan"] as const;
 export type WebviewApp = (typeof WEBVIEW_APPS)[number];
 
+/** The image files Feature Maps reads: the Explorer menu's regex (package.json), pickers, folder scans. */
+export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"] as const;
+
+/** What a folder scan's result exports as. */
+export const SCAN_EXPORTS = ["json", "csv"] as const;
+export type ScanExport = (typeof SCAN_EXPORTS)[number];
+
+/** What the panel's main area shows: the feature-map grid or the Explain view. */
 export const PANEL_VIEWS = ["grid", "explain"] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 

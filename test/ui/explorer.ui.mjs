@@ -9,8 +9,11 @@
 // Side view: open xai.featuremaps.json, show the Explorer's "Feature Maps" view, edit the first
 // conv's width in the editor → the view repaints with the new model.
 // Explain: the toggle shows a Grad-CAM overlay (docs/screenshots/explain.png) and goes back to the grid.
+// Folder scan: right-click a folder → "Scan Folder with Feature Maps", pick a layer → the progress
+// notification shows, then the scan view paints its thumbnails and lists the corrupt file (docs/screenshots/scan.png).
 // Screenshots go to docs/screenshots/. The last line is "N passed, N failed"; exit code 1 on failure.
-import { mkdirSync } from "node:fs";
+/* global document */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { explorerItem, openContextMenu, withWorkbench } from "../runner/ui.mjs";
@@ -102,6 +105,74 @@ function expectRealPicture(g, what, minColours = 200) {
 async function parkMouse(page) {
   await page.mouse.move(VIEWPORT.width - 5, VIEWPORT.height / 2);
   await sleep(300);
+}
+
+/** The inner frame of the folder scan view (its page names the app "scan"). */
+function findScanView(page) {
+  return waitUntil(
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame.isDetached() || !frame.parentFrame()) continue;
+        if ((await frame.evaluate(() => document.getElementById("app")?.dataset.app).catch(() => undefined)) === "scan") return frame;
+      }
+      return undefined;
+    },
+    { timeout: 60_000, interval: 200, what: "the scan view" },
+  );
+}
+
+/** Folder scan from the Explorer: enough copies of the cat that the progress notification stays up a while, and a corrupt file. */
+async function folderScanScenario(page, workspace) {
+  const workspaceDir = workspace.dir;
+  const folder = join(workspaceDir, "scan-me");
+  mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < 300; i++) copyFileSync(join(workspaceDir, "chelsea.png"), join(folder, `cat${String(i).padStart(3, "0")}.png`));
+  copyFileSync(join(workspaceDir, "grace_hopper.jpg"), join(folder, "grace_hopper.jpg"));
+  writeFileSync(join(folder, "broken.png"), "not a PNG");
+  let menu;
+  await scenario("Folder scan from the Explorer", page, [
+    [
+      "the context menu of a folder offers Scan Folder with Feature Maps",
+      async () => {
+        await runCommand(page, "View: Close All Editors", "Close All Editors");
+        // The side view's scenario folded the file list: unfold it.
+        const files = page.locator(".pane-header", { hasText: workspace.name });
+        if ((await files.getAttribute("aria-expanded")) !== "true") await files.click();
+        menu = await openContextMenu(page, explorerItem(page, "scan-me"), { expect: "Scan Folder with Feature Maps" });
+      },
+    ],
+    [
+      "picking features.3 runs the scan with the progress notification visible (done/total, rate)",
+      async () => {
+        await clickMenuItem(page, menu, "Scan Folder with Feature Maps");
+        const input = page.locator(".quick-input-widget input");
+        await input.waitFor({ state: "visible", timeout: 60_000 });
+        await input.fill("features.3");
+        await page.locator(".quick-input-list .monaco-list-row", { hasText: "features.3" }).first().waitFor();
+        await page.keyboard.press("Enter");
+        const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "Scanning scan-me" });
+        await toast.waitFor({ state: "visible", timeout: 60_000 });
+        const text = await waitUntil(async () => {
+          const t = await toast.innerText().catch(() => "");
+          return /[1-9]\d*\/302 images · [\d.]+\/s/.test(t) && t;
+        }, { timeout: 60_000, what: "progress in the notification" });
+        await page.screenshot({ path: join(SHOTS, "scan-progress.png") });
+        return text.replace(/\s+/g, " ").trim();
+      },
+    ],
+    [
+      "the scan view paints the top images with their overlay and lists the corrupt file",
+      async () => {
+        const view = await findScanView(page);
+        await waitUntil(async () => (await view.locator('.scan-thumb[data-painted="true"]').count()) >= 2, { timeout: 120_000, what: "painted thumbnails" });
+        const failed = await view.locator(".scan-failures li").evaluateAll((items) => items.map((li) => li.textContent ?? ""));
+        expect(failed.length === 1 && failed[0].includes("broken.png"), `failures listed: ${failed.join(" | ")}`);
+        await parkMouse(page);
+        await page.screenshot({ path: join(SHOTS, "scan.png") });
+        return `${await view.locator(".scan-thumb").count()} thumbnails`;
+      },
+    ],
+  ]);
 }
 
 const workspace = tempWorkspace();
@@ -256,6 +327,8 @@ try {
           },
         ],
       ]);
+
+      await folderScanScenario(page, workspace);
     },
   );
 } catch (e) {

@@ -1,10 +1,9 @@
 import type * as Ort from "onnxruntime-node";
-import { onnx } from "onnx-proto";
 import { GRADIENT_METHODS, type ScoreReduction } from "../../shared/choices";
 import type { ClassScore, ExplainParams, ExplainReply } from "../../shared/explain";
 import type { Progress } from "../../shared/rpc";
 import { checkpoint, FeatureMapsError } from "../../shared/errors";
-import { pruneTo } from "../model/prune";
+import { batchedGraph } from "../run/batchAxis";
 import type { DerivedSession, ModelRunner } from "../run/inference";
 import { eigenCam, gradCam, gradCamPlusPlus, hiResCam, type Maps } from "./cams";
 import { GradientSessions } from "./gradients";
@@ -55,23 +54,14 @@ export class Explainer {
     return this.gradients.get(JSON.stringify([layer, output, withBackward]), () => GradientSessions.open(this.runner, layer, output, withBackward));
   }
 
-  /**
-   * The model cut to its output, taking a stack of inputs: a built model's batch axis is set
-   * free (its graph is the same for any batch); a file's stays as the file declares it.
-   */
+  /** The model cut to its output, taking a stack of inputs where it can (see batchedGraph). */
   private scorer(output: string): Promise<Scorer> {
     return this.scorers.get(output, async () => {
       let batch = false;
       const session = await this.runner.derived((bytes) => {
-        const model = onnx.ModelProto.decode(pruneTo(bytes, output, [this.runner.model.inputName]));
-        const input = model.graph?.input?.find((i) => i.name === this.runner.model.inputName);
-        const first = input?.type?.tensorType?.shape?.dim?.[0];
-        if (first && (this.runner.model.plan !== undefined || first.dimParam)) {
-          first.dimValue = null;
-          first.dimParam = "batch";
-          batch = true;
-        }
-        return onnx.ModelProto.encode(model).finish();
+        const graph = batchedGraph(bytes, this.runner.model, output);
+        batch = graph.batch;
+        return graph.bytes;
       });
       return { session, batch, release: () => session.release() };
     });

@@ -1,6 +1,7 @@
 import type { Method } from "../../shared/rpc";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
-import type { AnalyzeRequest, EngineOptions } from "../engine";
+import type { AnalyzeRequest, EngineOptions, ScanRequest } from "../engine";
+import type { ScanResult } from "../../shared/scan";
 import type { ExplainParams, ExplainReply } from "../../shared/explain";
 import type { CompareReply, CompareRequest } from "../../shared/compare";
 
@@ -31,6 +32,8 @@ export type EngineMethods = {
   readonly npy: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string }, Uint8Array>;
   /** Reports progress per batch for the multi-pass methods. */
   readonly explain: Method<{ readonly analyze: AnalyzeRequest; readonly explain: ExplainParams }, ExplainReply>;
+  /** A folder through one layer; progress per image (done of found). */
+  readonly scan: Method<{ readonly scan: ScanRequest }, ScanResult>;
   readonly status: Method<Record<string, never>, EngineStatus>;
   /** Compare: a page of channels of A and B (two analyses) on one layer. */
   readonly compare: Method<{ readonly a: AnalyzeRequest; readonly b: AnalyzeRequest; readonly request: CompareRequest }, CompareReply>;

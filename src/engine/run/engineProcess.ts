@@ -42,6 +42,9 @@ const handlers: Handlers<EngineMethods> = {
   async compareNpz({ a, b, layer }, signal) {
     return compareNpz(await pairedLayer(ready(), a, b, layer, signal));
   },
+  scan({ scan }, signal, progress) {
+    return ready().scan(scan, { signal, progress });
+  },
   status() {
     const { runs, analyses } = engine?.counts ?? { runs: 0, analyses: 0 };
     return { pid: process.pid, rssBytes: process.memoryUsage.rss(), runs, analyses, cancelled: cancelledCalls };
@@ -60,7 +63,7 @@ function counted(all: Handlers<EngineMethods>): Handlers<EngineMethods> {
         throw e;
       }
     };
-  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), compare: wrap(all.compare), compareNpz: wrap(all.compareNpz), status: all.status };
+  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), compare: wrap(all.compare), compareNpz: wrap(all.compareNpz), scan: wrap(all.scan), status: all.status };
 }
 
 const rpc = new RpcEndpoint<EngineMethods, Record<string, never>>({ post: (m) => process.send?.(m), handlers: counted(handlers) });

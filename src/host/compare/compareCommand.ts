@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as vscode from "vscode";
-import { IMAGE_EXTENSIONS, imagesForCommand, isImageUri } from "../imageFiles";
+import { IMAGE_EXTENSIONS } from "../../shared/choices";
+import { imagesForCommand, isImageUri } from "../imageFiles";
 import { isModelFile, MODEL_FILE_FILTERS, type SideSpec } from "./compareSides";
 
 const TITLE = "Compare Feature Maps";

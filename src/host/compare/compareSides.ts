@@ -2,7 +2,8 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../../engine/engine";
 import { FeatureMapsError } from "../../shared/errors";
-import { IMAGE_EXTENSIONS, isImageUri } from "../imageFiles";
+import { IMAGE_EXTENSIONS } from "../../shared/choices";
+import { isImageUri } from "../imageFiles";
 import { preprocessingSetting } from "../settings";
 import { imageSource } from "../viewSources";
 
