@@ -24,6 +24,8 @@ export interface FeatureMapsApi {
   sideView(): ViewController | undefined;
   /** What the inference process has done (model runs, cancelled calls). */
   engineStatus(): Promise<EngineStatus>;
+  /** The open panels, the one focused most recently last. */
+  panels(): ReturnType<PanelManager["list"]>;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -37,14 +39,14 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const diagnostics = new ConfigDiagnostics();
   const sideView = new SideView(context.extensionUri, engine);
 
-  const visualize = async (clicked?: unknown, selection?: unknown): Promise<void> => {
+  const visualize = async (clicked: unknown, selection: unknown, placement: "follow" | "side"): Promise<void> => {
     const images = await imagesForCommand(clicked, selection);
     if (images.length === 0) return;
     const config = await chooseConfig(context.workspaceState, images[0]);
     // null: the user dismissed the model choice.
     if (config === null) return;
     markUsed(context.workspaceState);
-    await panels.showAll(images, config);
+    await panels.showAll(images, config, placement);
   };
 
   const activeAnalysis = (): ViewController => {
@@ -65,7 +67,9 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),
     ),
-    vscode.commands.registerCommand("featureMaps.visualize", visualize),
+    vscode.commands.registerCommand("featureMaps.visualize", (clicked?: unknown, selection?: unknown) => visualize(clicked, selection, "follow")),
+    vscode.commands.registerCommand("featureMaps.visualizeToSide", (clicked?: unknown, selection?: unknown) => visualize(clicked, selection, "side")),
+    ...panels.commands(),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
     vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>
       installGpuAcceleration(context.globalStorageUri, () => {
@@ -106,5 +110,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}) };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), panels: () => panels.list() };
 }

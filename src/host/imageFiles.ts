@@ -4,9 +4,13 @@ import * as vscode from "vscode";
 // the palette's file search and the open dialog.
 export const IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff"] as const;
 
-export function isImageUri(uri: vscode.Uri): boolean {
-  const ext = uri.path.split(".").pop()?.toLowerCase() ?? "";
+export function isImageName(name: string): boolean {
+  const ext = name.split(".").pop()?.toLowerCase() ?? "";
   return (IMAGE_EXTENSIONS as readonly string[]).includes(ext);
+}
+
+export function isImageUri(uri: vscode.Uri): boolean {
+  return isImageName(uri.path);
 }
 
 /** The image shown in the active tab: image previews are custom editors, not text editors. */
