@@ -76,6 +76,8 @@ export class PanelManager implements vscode.Disposable, vscode.WebviewPanelSeria
     if (reused) {
       if (reused !== showing || config !== undefined) reused.show(image, config);
       reused.panel.reveal();
+      // Now, not when VS Code reports the focus: a command right after acts on this panel.
+      this.activate(reused);
       return { controller: reused.controller, made: false };
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(image, false), vscode.ViewColumn.Beside, webviewOptions(this.extensionUri));

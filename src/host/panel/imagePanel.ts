@@ -62,6 +62,7 @@ export class ImagePanel implements vscode.Disposable {
       this.controller.onNavigate((action) => void this.navigate(action)),
     ];
     this.listing = folderImages(image);
+    this.history.visit(image.toString());
     this.shown();
   }
 
