@@ -16,7 +16,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { explorerItem, openContextMenu, withWorkbench } from "../runner/ui.mjs";
+import { explorerItem, openContextMenu, waitForWorkbench, withWorkbench } from "../runner/ui.mjs";
 import {
   REPO_ROOT,
   VIEWPORT,
@@ -291,6 +291,29 @@ try {
             const g = await waitForGrid(follower, "features.0", { since });
             expectRealPicture(g, "chelsea.png after Alt+Right");
             expect((await headerFile(follower)) === "chelsea.png", `the header shows ${await headerFile(follower)}`);
+          },
+        ],
+        [
+          "after a window reload the panels come back with their image and lock",
+          async () => {
+            // Both in one group, so that only one webview is made at a time: VS Code in a browser
+            // can leave one of two webviews made at the same moment blank for good.
+            // Its tab, not its webview, takes the keys: F1 must reach the workbench.
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            await runCommand(page, "View: Move Editor into Previous Group", "Move Editor into Previous Group");
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            await runCommand(page, "Developer: Reload Window", "Reload Window");
+            await waitForWorkbench(page);
+            // A restored panel's webview is made when its tab shows: show each in turn.
+            await page.locator(".tab", { hasText: "[Locked] Feature Maps: grace_hopper.jpg" }).click();
+            const lockedBack = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/grace_hopper.jpg")), { what: "the locked panel" });
+            await waitForGrid(lockedBack.frame, "features.2");
+            expect((await lockedBack.frame.locator('[data-action="lock"]').getAttribute("aria-pressed")) === "true", "the restored panel is not locked");
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            const followerBack = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/chelsea.png")), { what: "the following panel" });
+            follower = followerBack.frame;
+            await waitForGrid(follower, "features.0");
+            expect((await headerFile(follower)) === "chelsea.png", `the restored follower shows ${await headerFile(follower)}`);
           },
         ],
         // The folder scan (issue 15, part 2) adds its steps here, from the panel on chelsea.png.
