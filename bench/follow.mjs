@@ -89,12 +89,12 @@ try {
     const heldParts = [];
     for (let i = 0; i < REPEATS; i++) {
       await sleep(SETTLE_MS);
-      clicked = await visualize(page, `click-${1 + (i % 2)}.jpg`);
+      clicked = await visualize(page, `click-${2 - (i % 2)}.jpg`);
       const paint = await waitForPaint(inner, clicked, (p) => p.tiles === 16);
       held.push(paint.t - clicked);
       heldParts.push(await parts(inner, clicked, paint));
     }
-    report("Explorer click on a second image with the panel open → grid painted, analysis held", held, "≤ 150 ms", "click-1.jpg and click-2.jpg in turn, both shown before");
+    report("Explorer click on a second image with the panel open → grid painted, analysis held", held, "≤ 150 ms", "click-2.jpg and click-1.jpg in turn, both shown before");
     reportParts("click, held", heldParts);
 
     clicked = await visualize(page, "next-0.jpg");
