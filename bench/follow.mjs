@@ -13,7 +13,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { explorerItem, openContextMenu, withWorkbench } from "../test/runner/ui.mjs";
-import { REPO_ROOT, VIEWPORT, clickMenuItem, findWebview, installProbes, lastMouseUp, paints, received, sleep, tempWorkspace, waitForPaint } from "../test/ui/lib.mjs";
+import { REPO_ROOT, VIEWPORT, clickMenuItem, findWebview, installProbes, lastMouseUp, paints, received, sleep, tempWorkspace, waitForPaint, waitUntil } from "../test/ui/lib.mjs";
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const progress = (msg) => process.stderr.write(`[bench] ${msg}\n`);
@@ -28,10 +28,25 @@ function report(what, samples, target, note) {
   progress(`${what}: median ${med.toFixed(1)} (in order: ${samples.map((x) => x.toFixed(0)).join(", ")})`);
 }
 
-async function visualize(page, file) {
-  const menu = await openContextMenu(page, explorerItem(page, file), { expect: "Visualize Feature Maps" });
-  await clickMenuItem(page, menu, "Visualize Feature Maps");
+async function visualize(page, file, entry = "Visualize Feature Maps") {
+  const menu = await openContextMenu(page, explorerItem(page, file), { expect: entry });
+  await clickMenuItem(page, menu, entry);
   return lastMouseUp(page);
+}
+
+/** The webview made for `file` (its page names the image it was made for). */
+function webviewFor(page, file) {
+  return waitUntil(
+    async () => {
+      for (const frame of page.frames()) {
+        if (frame.isDetached() || !frame.parentFrame()) continue;
+        const resource = await frame.evaluate(() => window.document.getElementById("app")?.dataset.resource).catch(() => undefined);
+        if (resource?.endsWith(`/${file}`)) return frame;
+      }
+      return undefined;
+    },
+    { interval: 20, what: `a webview for ${file}` },
+  );
 }
 
 const PARTS = ["input → the host's `busy` reaches the webview", "→ the result (`loaded`) reaches it", "→ the grid is painted"];
@@ -119,6 +134,19 @@ try {
     }
     report("Next-image key (Alt+Right) → grid painted", next, "≤ 100 ms", "the next image's analysis prefetched after the previous paint");
     reportParts("key", nextParts);
+
+    // What a new panel costs in the same window, for comparison: to the side, analysis held.
+    const side = [];
+    for (let i = 0; i < REPEATS; i++) {
+      await sleep(SETTLE_MS);
+      const file = `click-${1 + (i % 2)}.jpg`;
+      clicked = await visualize(page, file, "Visualize Feature Maps to the Side");
+      const made = await webviewFor(page, file);
+      side.push((await waitForPaint(made, clicked, (p) => p.tiles === 16)).t - clicked);
+      await page.locator(".tab", { hasText: `Feature Maps: ${file}` }).locator(".codicon-close").click({ force: true });
+      await waitUntil(async () => (made.isDetached() ? true : undefined), { what: `the panel of ${file} closed` });
+    }
+    report("Visualize Feature Maps to the Side → grid painted (a new panel)", side, "", "for comparison: a new webview, analysis held (what every click cost before)");
   });
 } finally {
   ws.remove();
