@@ -1,5 +1,6 @@
 import "./common/elements";
 import { App } from "./app";
+import { CompareApp } from "./compare/compareApp";
 import { connectHost, type Host } from "./host";
 import { applyLayout } from "./layout";
 import { oneOf, WEBVIEW_APPS, type WebviewApp } from "../src/shared/choices";
@@ -13,6 +14,7 @@ const APPS: Record<WebviewApp, (root: HTMLElement, host: Host) => WebviewAppInst
     applyLayout(root);
     return new App(root, host);
   },
+  compare: (root, host) => new CompareApp(root, host),
 };
 
 const host = connectHost();

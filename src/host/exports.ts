@@ -8,7 +8,7 @@ import { writeOutputFile } from "../engine/formats/output";
 import { writeNpy } from "../engine/formats/npy";
 
 /** Local files are written whole or not at all; other schemes (a remote workspace) through VS Code. */
-async function writeExport(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
+export async function writeExport(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
   if (uri.scheme === "file") await writeOutputFile(uri.fsPath, bytes);
   else await vscode.workspace.fs.writeFile(uri, bytes);
 }
@@ -23,7 +23,7 @@ function defaultFolder(analyze: AnalyzeRequest): vscode.Uri | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri;
 }
 
-async function chooseTarget(analyze: AnalyzeRequest, layer: string, ext: string, filters: Record<string, string[]>, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+export async function chooseTarget(analyze: AnalyzeRequest, layer: string, ext: string, filters: Record<string, string[]>, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (target) return target;
   const folder = defaultFolder(analyze);
   const defaultUri = folder ? vscode.Uri.joinPath(folder, defaultName(analyze, layer, ext)) : undefined;

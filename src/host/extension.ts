@@ -15,6 +15,9 @@ import { SIDE_VIEW_ID, SideView } from "./sideView";
 import { setExtensionPath } from "./viewSources";
 import type { ViewController } from "./viewController";
 import { FeatureMapsError } from "../shared/errors";
+import { COMPARE_VIEW_TYPE, ComparePanel } from "./compare/comparePanel";
+import { sidesForCommand } from "./compare/compareCommand";
+import { resolveSide, sidesFromResource, sidesResource, type SideSpec } from "./compare/compareSides";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -26,6 +29,8 @@ export interface FeatureMapsApi {
   engineStatus(): Promise<EngineStatus>;
   /** The open panels, the one focused most recently last. */
   panels(): ReturnType<PanelManager["list"]>;
+  /** Opens a Compare Feature Maps panel; throws with a message naming the file when a side cannot be run. */
+  compare(a: SideSpec, b: SideSpec): ComparePanel;
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -49,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     await panels.showAll(images, config, placement);
   };
 
+  const compare = (a: SideSpec, b: SideSpec, panel?: vscode.WebviewPanel): ComparePanel =>
+    new ComparePanel(context.extensionUri, engine, resolveSide(a), resolveSide(b), sidesResource(a, b), panel);
+
   const activeAnalysis = (): ViewController => {
     const controller = panels.controllerFor();
     if (!controller?.analysis) throw new FeatureMapsError("NOT_READY", "Open a Feature Maps panel first.");
@@ -63,6 +71,17 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     diagnostics,
     sideView,
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panels),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const sides = sidesFromResource((state as { resource?: unknown } | undefined)?.resource);
+        try {
+          if (sides) return void compare(...sides, panel);
+        } catch {
+          // A side that no longer resolves (a file gone): the panel is not brought back.
+        }
+        panel.dispose();
+      },
+    }),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),
@@ -71,6 +90,17 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     vscode.commands.registerCommand("featureMaps.visualizeToSide", (clicked?: unknown, selection?: unknown) => visualize(clicked, selection, "side")),
     ...panels.commands(),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
+    // The panel is the command's result, for scripts and tests that run it.
+    vscode.commands.registerCommand("featureMaps.compare", async (clicked?: unknown, selection?: unknown): Promise<ComparePanel | undefined> => {
+      const sides = await sidesForCommand(clicked, selection);
+      if (!sides) return undefined;
+      try {
+        return compare(...sides);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Compare Feature Maps: ${(e as Error).message}`);
+        return undefined;
+      }
+    }),
     vscode.commands.registerCommand(INSTALL_CUDA_COMMAND, () =>
       installGpuAcceleration(context.globalStorageUri, () => {
         engine.configure(engineOptions(cudaPaths), clientOptions());
@@ -110,5 +140,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), panels: () => panels.list() };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), compare, panels: () => panels.list() };
 }

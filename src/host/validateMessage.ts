@@ -1,9 +1,10 @@
-import { CHANNEL_ORDERS, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, NAV_ACTIONS, oneOf, OVERLAY_COLORMAPS, SCORE_REDUCTIONS } from "../shared/choices";
+import { CHANNEL_ORDERS, COMPARE_EXPORT_KINDS, COMPARE_RANGES, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, NAV_ACTIONS, oneOf, OVERLAY_COLORMAPS, SCORE_REDUCTIONS } from "../shared/choices";
 import type { ExplainParams } from "../shared/explain";
 import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
 import { type HostMethods, type LayerRequest, MAX_TILES_PER_REQUEST, type OverlaySnapshot, type Picture, type Snapshot, type ToHost, type WebviewMethods } from "../shared/protocol";
 import type { Checks } from "../shared/rpc";
+import { type CompareHostMethods, type CompareSnapshot, type CompareWebviewMethods, MAX_COMPARE_CHANNELS } from "../shared/compare";
 
 // Everything a webview says is checked before it reaches the engine: a webview is a web page, and
 // a bad message must produce an error reply, never an exception in the extension host.
@@ -184,3 +185,42 @@ export function validateNotice(raw: unknown): { notice: ToHost } | { error: stri
       return { error: `unknown message type ${String(m.type)}` };
   }
 }
+
+/** The params of each request the compare webview may make. */
+export const COMPARE_PARAMS: Checks<CompareHostMethods, "params"> = {
+  open: (v) => (record(v) ? {} : undefined),
+  compare(v) {
+    const r = record(record(v)?.request);
+    const ok = !!r && isLayerId(r.layer) && isInt(r.start, 0, MAX_INDEX) && isInt(r.count, 1, MAX_COMPARE_CHANNELS) && oneOf(COMPARE_RANGES, r.range);
+    return ok ? { request: { layer: r.layer as string, start: r.start as number, count: r.count as number, range: r.range as CompareSnapshot["range"] } } : undefined;
+  },
+  exportCompare(v) {
+    const p = record(v);
+    return p && oneOf(COMPARE_EXPORT_KINDS, p.kind) && isLayerId(p.layer) ? { kind: p.kind, layer: p.layer } : undefined;
+  },
+};
+
+function isNumberList(v: unknown, length: number): boolean {
+  return Array.isArray(v) && v.length === length && v.every((x) => typeof x === "number");
+}
+
+/** A compare snapshot whose pixels are exactly their size and whose rows each have a channel and its ranges. */
+function compareSnapshot(v: unknown): CompareSnapshot | undefined {
+  const s = record(v);
+  if (!s || !isPicture(s.picture) || !isChannelList(s.channels, MAX_COMPARE_CHANNELS)) return undefined;
+  const rows = (s.channels as number[]).length;
+  const ok =
+    typeof s.layer === "string" &&
+    oneOf(COMPARE_RANGES, s.range) &&
+    isInt(s.tileWidth, 0, MAX_PICTURE_SIDE) &&
+    isInt(s.tileHeight, 0, MAX_PICTURE_SIDE) &&
+    isInt(s.gap, 0, MAX_PICTURE_SIDE) &&
+    isColormapName(s.colormap) &&
+    isColormapName(s.diffColormap) &&
+    isNumberList(s.low, rows) &&
+    isNumberList(s.high, rows) &&
+    isNumberList(s.limit, rows);
+  return ok ? (v as CompareSnapshot) : undefined;
+}
+
+export const COMPARE_RESULTS: Checks<CompareWebviewMethods, "result"> = { snapshot: compareSnapshot, show: compareSnapshot };

@@ -9,7 +9,7 @@ export type GridView = (typeof GRID_VIEWS)[number];
 
 /** What the panel's main area shows: the feature-map grid or the Explain view. */
 /** The apps of the one webview bundle: the host names one in the page, main.ts starts it. */
-export const WEBVIEW_APPS = ["maps"] as const;
+export const WEBVIEW_APPS = ["maps", "compare"] as const;
 export type WebviewApp = (typeof WEBVIEW_APPS)[number];
 
 export const PANEL_VIEWS = ["grid", "explain"] as const;
@@ -24,6 +24,13 @@ export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 
 export const EXPORT_KINDS = ["png", "npy"] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+/** Compare: one range per channel or per layer, each shared by A and B. */
+export const COMPARE_RANGES = ["channel", "layer"] as const;
+export type CompareRange = (typeof COMPARE_RANGES)[number];
+/** Compare exports: the panel as painted, or A, B and A - B of the layer. */
+export const COMPARE_EXPORT_KINDS = ["png", "npz"] as const;
+export type CompareExportKind = (typeof COMPARE_EXPORT_KINDS)[number];
 
 export const PROVIDER_NAMES = ["cuda", "cpu"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];

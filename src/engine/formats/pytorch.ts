@@ -189,7 +189,7 @@ export async function readCheckpointEntries(file: string, key?: string): Promise
   return withZip(file, async (zip) => {
     const { tensors } = await readArchive(zip, name, key);
     return new Map([...tensors].map(([k, t]) => [k, { dtype: t.storage.dtype, shape: t.shape }]));
-  });
+  }, true);
 }
 
 /** Whether `t` lies in its storage in C order without gaps (a dimension of size 1 may have any stride). */

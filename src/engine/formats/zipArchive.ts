@@ -90,8 +90,12 @@ function entryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Uint8Array>
   });
 }
 
-/** Opens `file` as a zip for `use`; a file that is not one (or is cut short) is WEIGHTS_INVALID naming it. */
-export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<T>): Promise<T> {
+/**
+ * Opens `file` as a zip for `use`; a file that is not one (or is cut short) is WEIGHTS_INVALID
+ * naming it. `few`: only a few small entries will be read (a checkpoint's pickle, for its shapes),
+ * so reading the archive whole would be wasted.
+ */
+export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<T>, few = false): Promise<T> {
   const name = path.basename(file);
   const fail = (why: string): never => {
     throw new FeatureMapsError("WEIGHTS_INVALID", `${name}: not a readable zip archive: ${why}`);
@@ -102,7 +106,7 @@ export async function withZip<T>(file: string, use: (zip: ZipReader) => Promise<
     return fail((e as Error).message);
   };
   return withRegularFile(file, "weights", async (f) => {
-    const source = f.size <= READ_WHOLE_LIMIT ? new MemoryReader(await f.read(0, f.size)) : new RangeReader(f);
+    const source = !few && f.size <= READ_WHOLE_LIMIT ? new MemoryReader(await f.read(0, f.size)) : new RangeReader(f);
     const zip = await yauzl
       .fromRandomAccessReaderPromise(source, f.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false })
       .catch(wrap);

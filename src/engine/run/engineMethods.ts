@@ -2,6 +2,7 @@ import type { Method } from "../../shared/rpc";
 import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
 import type { AnalyzeRequest, EngineOptions } from "../engine";
 import type { ExplainParams, ExplainReply } from "../../shared/explain";
+import type { CompareReply, CompareRequest } from "../../shared/compare";
 
 // What the extension host asks its inference process. Structured clone ("advanced"
 // serialization) carries the typed arrays as binary.
@@ -32,6 +33,10 @@ export type EngineMethods = {
   /** Reports progress per batch for the multi-pass methods. */
   readonly explain: Method<{ readonly analyze: AnalyzeRequest; readonly explain: ExplainParams }, ExplainReply>;
   readonly status: Method<Record<string, never>, EngineStatus>;
+  /** Compare: a page of channels of A and B (two analyses) on one layer. */
+  readonly compare: Method<{ readonly a: AnalyzeRequest; readonly b: AnalyzeRequest; readonly request: CompareRequest }, CompareReply>;
+  /** Compare: A, B and A - B of a layer as the bytes of an .npz file. */
+  readonly compareNpz: Method<{ readonly a: AnalyzeRequest; readonly b: AnalyzeRequest; readonly layer: string }, Uint8Array>;
 };
 
 /** Sent once before any call, and again when the settings change. */

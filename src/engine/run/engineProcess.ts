@@ -6,6 +6,7 @@ import { FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
 import type { EngineInit, EngineMethods } from "./engineMethods";
 import { useCuda } from "./ort";
+import { compareLayers, compareNpz, pairedLayer } from "../compare/compareAnalyses";
 
 let engine: FeatureMapsEngine | undefined;
 let cancelledCalls = 0;
@@ -35,6 +36,12 @@ const handlers: Handlers<EngineMethods> = {
   async explain({ analyze, explain }, signal, progress) {
     return (await ready().explain(analyze, { ...explain, batch: EXPLAIN_BATCH, progress }, signal)).explanation;
   },
+  compare({ a, b, request }, signal) {
+    return compareLayers(ready(), a, b, request, signal);
+  },
+  async compareNpz({ a, b, layer }, signal) {
+    return compareNpz(await pairedLayer(ready(), a, b, layer, signal));
+  },
   status() {
     const { runs, analyses } = engine?.counts ?? { runs: 0, analyses: 0 };
     return { pid: process.pid, rssBytes: process.memoryUsage.rss(), runs, analyses, cancelled: cancelledCalls };
@@ -53,7 +60,7 @@ function counted(all: Handlers<EngineMethods>): Handlers<EngineMethods> {
         throw e;
       }
     };
-  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), status: all.status };
+  return { analyze: wrap(all.analyze), layer: wrap(all.layer), channel: wrap(all.channel), npy: wrap(all.npy), explain: wrap(all.explain), compare: wrap(all.compare), compareNpz: wrap(all.compareNpz), status: all.status };
 }
 
 const rpc = new RpcEndpoint<EngineMethods, Record<string, never>>({ post: (m) => process.send?.(m), handlers: counted(handlers) });

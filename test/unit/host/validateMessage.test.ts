@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ERROR_CODES } from "../../../src/shared/errors";
 import { hintFor } from "../../../src/host/errorHints";
-import { HOST_PARAMS, validateNotice, WEBVIEW_RESULTS } from "../../../src/host/validateMessage";
+import { COMPARE_PARAMS, COMPARE_RESULTS, HOST_PARAMS, validateNotice, WEBVIEW_RESULTS } from "../../../src/host/validateMessage";
 
 describe("checks of what a webview sends", () => {
   const good = { layer: "features.0", start: 0, count: 16, order: "index", normalize: "channel", clipPercent: 0 };
@@ -97,5 +97,33 @@ describe("error hints", () => {
 
   it("cover every code", () => {
     for (const code of ERROR_CODES) assert.doesNotThrow(() => hintFor(code));
+  });
+});
+
+describe("checks of the compare view's messages", () => {
+  const good = { layer: "features.28", start: 0, count: 8, range: "channel" };
+
+  it("a compare request: a layer, a page within bounds, a known range mode", () => {
+    assert.deepEqual(COMPARE_PARAMS.compare({ request: good }), { request: good });
+    assert.deepEqual(COMPARE_PARAMS.compare({ request: { ...good, range: "layer", extra: 1 } }), { request: { ...good, range: "layer" } });
+    for (const request of [{ ...good, count: 0 }, { ...good, count: 100_000 }, { ...good, start: -1 }, { ...good, range: "global" }, { ...good, layer: "" }, null]) {
+      assert.equal(COMPARE_PARAMS.compare({ request }), undefined, JSON.stringify(request));
+    }
+    assert.deepEqual(COMPARE_PARAMS.open({}), {});
+    assert.equal(COMPARE_PARAMS.open("x"), undefined);
+  });
+
+  it("an export: png or npz of a layer only", () => {
+    assert.deepEqual(COMPARE_PARAMS.exportCompare({ kind: "npz", layer: "x" }), { kind: "npz", layer: "x" });
+    for (const bad of [{ kind: "npy", layer: "x" }, { kind: "png", layer: 3 }, { kind: "png" }, null]) assert.equal(COMPARE_PARAMS.exportCompare(bad), undefined, JSON.stringify(bad));
+  });
+
+  it("a snapshot only when its pixels are their size and every row has its ranges", () => {
+    const shot = { picture: { width: 2, height: 1, rgba: new Uint8ClampedArray(8) }, layer: "x", range: "layer", channels: [3, 1], tileWidth: 1, tileHeight: 1, gap: 0, colormap: "viridis", diffColormap: "coolwarm", low: [0, 0], high: [1, 1], limit: [1, 1] };
+    assert.ok(COMPARE_RESULTS.snapshot(shot));
+    assert.ok(COMPARE_RESULTS.show(shot));
+    assert.equal(COMPARE_RESULTS.snapshot({ ...shot, limit: [1] }), undefined);
+    assert.equal(COMPARE_RESULTS.snapshot({ ...shot, diffColormap: "rainbow" }), undefined);
+    assert.equal(COMPARE_RESULTS.snapshot({ ...shot, picture: { width: 2, height: 1, rgba: new Uint8ClampedArray(9) } }), undefined);
   });
 });
