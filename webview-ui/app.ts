@@ -17,6 +17,7 @@ import type { Host } from "./host";
 import { LayerList } from "./layers/layerList";
 import { findLayer } from "../src/shared/layerIds";
 import { LayerPaneSash } from "./layers/layerPaneSash";
+import { PanelNavBar } from "./chrome/panelNav";
 import { Requests } from "./requests";
 import { type ViewState, restoreState } from "./state";
 import { StatusArea } from "./chrome/status";
@@ -64,6 +65,7 @@ export class App {
   private readonly readout: HoverReadout;
   private readonly layerInfo: LayerInfoLine;
   private readonly headerSlot = el("div", { class: "header-slot" });
+  private readonly nav: PanelNavBar;
   private readonly result: HTMLElement;
   private readonly workspace: HTMLElement;
   private readonly toggle: ViewToggle;
@@ -89,6 +91,7 @@ export class App {
       this.state.explain,
     );
     this.toggle = new ViewToggle((panel) => this.showPanel(panel));
+    this.nav = new PanelNavBar((action) => host.post({ type: "navigate", action }));
     this.values = new ChannelValues(this.requests);
     this.status = new StatusArea({
       retry: () => host.post({ type: "retry" }),
@@ -161,6 +164,10 @@ export class App {
       case "busy":
         this.status.busy(message.message);
         break;
+      case "panelNav":
+        this.nav.show(message.nav);
+        this.host.keep({ resource: message.nav.resource, locked: message.nav.locked });
+        break;
       case "loaded": {
         // Without an image the host means the one shown. A view that has none yet has just said
         // `ready`, and the host answers that with a whole result.
@@ -201,7 +208,7 @@ export class App {
     this.values.clear();
     this.status.busy(undefined);
     this.status.failed(undefined);
-    this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model));
+    this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model, this.nav.element));
     this.result.hidden = false;
     this.result.classList.remove("stale");
     this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);

@@ -65,6 +65,12 @@ function checkWhole(name: string, value: number, [low, high]: readonly [number, 
 
 const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
+/** What an analysis holds when it keeps every layer: its input and each tensor once (a module and the container it ends are one tensor). */
+function heldBytes(planned: readonly { readonly info: LayerInfo; readonly bytes: number }[], inputBytes: number): number {
+  const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
+  return [...byTensor.values()].reduce((sum, b) => sum + b, inputBytes);
+}
+
 async function inputKey(input: InputSource): Promise<string> {
   if (!("image" in input)) return `tensor:${input.label}:${input.height}x${input.width}`;
   try {
@@ -155,14 +161,24 @@ export class FeatureMapsEngine {
     return found.id;
   }
 
-  /** `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it. */
-  async analyze(request: AnalyzeRequest, signal?: AbortSignal): Promise<Analysis> {
+  /**
+   * `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it.
+   * `prefetch`: made only if it fits beside the analyses held, so that it never evicts the one on
+   * screen; else refused with OUT_OF_BUDGET before anything runs.
+   */
+  async analyze(request: AnalyzeRequest, signal?: AbortSignal, prefetch = false): Promise<Analysis> {
     const { key: modelKey, runner } = await this.opened(request.model, signal);
     const preprocessing: Preprocessing = { ...runner.model.defaults, ...request.preprocessing };
     checkPreprocessing(preprocessing);
     const imageKey = await inputKey(request.input);
     // Led by the model's cache key, so the model's eviction finds its analyses.
     const key = JSON.stringify([modelKey, imageKey, preprocessingKey(preprocessing)]);
+    if (prefetch && !this.analyses.has(key)) {
+      const { input } = request;
+      const [height, width] = "image" in input ? [preprocessing.height, preprocessing.width] : [input.height, input.width];
+      const bytes = heldBytes(await planLayers(runner, height, width), runner.model.inputChannels * height * width * 4);
+      if (bytes > this.budget || !this.analyses.fits(bytes)) throw new FeatureMapsError("OUT_OF_BUDGET", `no room to prefetch ${"image" in input ? path.basename(input.image) : input.label} beside the analyses held`);
+    }
     return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
   }
 
@@ -262,15 +278,13 @@ export class FeatureMapsEngine {
     }
     const { height, width } = size;
     const planned = await planLayers(runner, height, width);
-    // A module and the container it ends are one tensor: counted once.
-    const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
-    const heldBytes = [...byTensor.values()].reduce((sum, b) => sum + b, tensor.byteLength);
+    const held = heldBytes(planned, tensor.byteLength);
     const inputShape = model.nhwc ? [1, height, width, model.inputChannels] : [1, model.inputChannels, height, width];
     const base = { label: model.label, dtype: model.dtype ?? "float32", inputShape, provider: runner.provider };
-    if (heldBytes <= this.budget) {
+    if (held <= this.budget) {
       const result = await this.oneAtATime(async () => {
         // Older analyses make room first, so the new one does not add to them.
-        this.analyses.reserve(heldBytes);
+        this.analyses.reserve(held);
         await safePoint(signal);
         return runner.run(tensor, height, width);
       });

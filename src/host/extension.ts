@@ -29,6 +29,8 @@ export interface FeatureMapsApi {
   sideView(): ViewController | undefined;
   /** What the inference process has done (model runs, cancelled calls). */
   engineStatus(): Promise<EngineStatus>;
+  /** The open panels, the one focused most recently last. */
+  panels(): ReturnType<PanelManager["list"]>;
   /** Opens a Compare Feature Maps panel; throws with a message naming the file when a side cannot be run. */
   compare(a: SideSpec, b: SideSpec): ComparePanel;
   /** The folder scan view shown last. */
@@ -52,14 +54,14 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const diagnostics = new ConfigDiagnostics();
   const sideView = new SideView(context.extensionUri, engine);
 
-  const visualize = async (clicked?: unknown, selection?: unknown): Promise<void> => {
+  const visualize = async (clicked: unknown, selection: unknown, placement: "follow" | "side"): Promise<void> => {
     const images = await imagesForCommand(clicked, selection);
     if (images.length === 0) return;
     const config = await chooseConfig(context.workspaceState, images[0]);
     // null: the user dismissed the model choice.
     if (config === null) return;
     markUsed(context.workspaceState);
-    await panels.showAll(images, config);
+    await panels.showAll(images, config, placement);
     const at = openAt(selection);
     if (at) for (const image of images) panels.controllerFor(image)?.selectLayer(at.layer, "all");
   };
@@ -97,7 +99,9 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),
     ),
-    vscode.commands.registerCommand("featureMaps.visualize", visualize),
+    vscode.commands.registerCommand("featureMaps.visualize", (clicked?: unknown, selection?: unknown) => visualize(clicked, selection, "follow")),
+    vscode.commands.registerCommand("featureMaps.visualizeToSide", (clicked?: unknown, selection?: unknown) => visualize(clicked, selection, "side")),
+    ...panels.commands(),
     vscode.commands.registerCommand("featureMaps.chooseModel", chooseModel),
     // The panel is the command's result, for scripts and tests that run it.
     vscode.commands.registerCommand("featureMaps.compare", async (clicked?: unknown, selection?: unknown): Promise<ComparePanel | undefined> => {
@@ -151,5 +155,5 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const demo = process.env.FEATURE_MAPS_OPEN;
   if (demo) panels.show(vscode.Uri.file(demo));
 
-  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), compare, scanView: () => scans.view };
+  return { visualize: (image, config) => panels.show(image, config), controllerFor: (image) => panels.controllerFor(image), sideView: () => sideView.view, engineStatus: () => engine.call("status", {}), compare, panels: () => panels.list(), scanView: () => scans.view };
 }

@@ -1,9 +1,13 @@
 import * as vscode from "vscode";
 import { IMAGE_EXTENSIONS } from "../shared/choices";
 
-export function isImageUri(uri: vscode.Uri): boolean {
-  const ext = uri.path.split(".").pop()?.toLowerCase() ?? "";
+export function isImageName(name: string): boolean {
+  const ext = name.split(".").pop()?.toLowerCase() ?? "";
   return (IMAGE_EXTENSIONS as readonly string[]).includes(ext);
+}
+
+export function isImageUri(uri: vscode.Uri): boolean {
+  return isImageName(uri.path);
 }
 
 /** The image shown in the active tab: image previews are custom editors, not text editors. */

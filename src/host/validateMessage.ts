@@ -1,4 +1,4 @@
-import { CHANNEL_ORDERS, COMPARE_EXPORT_KINDS, COMPARE_RANGES, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, oneOf, OVERLAY_COLORMAPS, SCORE_REDUCTIONS } from "../shared/choices";
+import { CHANNEL_ORDERS, COMPARE_EXPORT_KINDS, COMPARE_RANGES, EXPLAIN_METHODS, EXPORT_KINDS, GRID_VIEWS, MAX_CLIP_PERCENT, NAV_ACTIONS, oneOf, OVERLAY_COLORMAPS, SCORE_REDUCTIONS } from "../shared/choices";
 import type { ExplainParams } from "../shared/explain";
 import { isColormapName } from "../shared/colormaps";
 import { NORMALIZE_MODES } from "../shared/normalize";
@@ -171,6 +171,8 @@ export function validateNotice(raw: unknown): { notice: ToHost } | { error: stri
       return isLayerId(m.layer) && Array.isArray(m.channels) && isInt(m.tiles, 0, MAX_INDEX) && oneOf(GRID_VIEWS, m.view)
         ? { notice: { type: "painted", layer: m.layer, channels: m.channels.filter((c) => isInt(c, 0, MAX_INDEX)), tiles: m.tiles, view: m.view } }
         : { error: "malformed painted notice" };
+    case "navigate":
+      return oneOf(NAV_ACTIONS, m.action) ? { notice: { type: "navigate", action: m.action } } : { error: "malformed navigate notice" };
     case "explained":
       return oneOf(EXPLAIN_METHODS, m.method) &&
         (m.layer === undefined || isLayerId(m.layer)) &&

@@ -5,8 +5,8 @@ import type { EngineClient } from "../engine/run/engineClient";
 import type { AnalyzeResult } from "../engine/run/engineMethods";
 import { errorCode, FeatureMapsError, toErrorData } from "../shared/errors";
 import { openingRequest } from "../shared/layerRequests";
-import type { ExplainMethod } from "../shared/choices";
-import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
+import type { ExplainMethod, NavAction } from "../shared/choices";
+import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelNav, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
 import { RpcEndpoint } from "../shared/rpc";
 import { hintFor } from "./errorHints";
 import { exportLayerNpy, exportOverlay, exportSnapshotPng } from "./exports";
@@ -40,7 +40,7 @@ export interface ViewSource {
   readonly scope?: vscode.Uri;
 }
 
-function targetOrUndefined(source: ViewSource): ViewTarget | undefined {
+export function targetOrUndefined(source: ViewSource): ViewTarget | undefined {
   try {
     return source.target();
   } catch {
@@ -99,6 +99,11 @@ export class ViewController implements vscode.Disposable {
   readonly onExplained = this.explainedEmitter.event;
   /** Progress of the explanations the webview asked for, per batch of the multi-pass methods. */
   readonly onExplainProgress = this.explainProgressEmitter.event;
+  private readonly navigateEmitter = new vscode.EventEmitter<NavAction>();
+  /** A navigation button of a panel (the panel manager acts on it). */
+  readonly onNavigate = this.navigateEmitter.event;
+  /** A panel's navigation, posted again to a webview made anew. */
+  private nav?: PanelNav;
   private readonly rpc: RpcEndpoint<HostMethods, WebviewMethods>;
   private generation = 0;
   private current?: { readonly request: AnalyzeRequest; readonly result: AnalyzeResult; readonly display: DisplayDefaults; readonly pinned: readonly string[] };
@@ -156,6 +161,7 @@ export class ViewController implements vscode.Disposable {
       this.readyEmitter,
       this.explainedEmitter,
       this.explainProgressEmitter,
+      this.navigateEmitter,
     );
   }
 
@@ -325,6 +331,7 @@ export class ViewController implements vscode.Disposable {
     switch (message.type) {
       case "ready":
         this.imageShown = undefined;
+        if (this.nav) this.post({ type: "panelNav", nav: this.nav });
         this.readyEmitter.fire();
         if (this.hint) {
           this.post(this.hint.message);
@@ -344,6 +351,9 @@ export class ViewController implements vscode.Disposable {
         return;
       case "hintAction":
         if (this.hint?.command) void vscode.commands.executeCommand(this.hint.command, ...this.hint.args);
+        return;
+      case "navigate":
+        this.navigateEmitter.fire(message.action);
         return;
       case "painted":
         this.lastPaint = message;
@@ -371,6 +381,12 @@ export class ViewController implements vscode.Disposable {
   /** Switches the webview's main area, and changes what its Explain view shows. */
   showView(view: PanelView, explain?: ExplainViewChange): void {
     this.post({ type: "showView", view, explain });
+  }
+
+  /** The panel's place in its folder and history, shown by its navigation buttons. */
+  showNav(nav: PanelNav): void {
+    this.nav = nav;
+    this.post({ type: "panelNav", nav });
   }
 
   selectLayer(layer: string, view?: GridView): void {

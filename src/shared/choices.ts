@@ -22,6 +22,10 @@ export type ScanExport = (typeof SCAN_EXPORTS)[number];
 export const PANEL_VIEWS = ["grid", "explain"] as const;
 export type PanelView = (typeof PANEL_VIEWS)[number];
 
+/** What a panel's navigation does: step through its image's folder, through its history, or hold its image. */
+export const NAV_ACTIONS = ["previous", "next", "back", "forward", "lock", "unlock"] as const;
+export type NavAction = (typeof NAV_ACTIONS)[number];
+
 export const CHANNEL_ORDERS = ["index", "mean", "max"] as const;
 export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 

@@ -4,7 +4,7 @@
 // Activations always travel as exact-size typed arrays (structured clone keeps them binary);
 // never as JSON arrays or Node Buffers (a Buffer is a view on a larger pooled ArrayBuffer).
 
-import type { ChannelOrder, ExplainMethod, ExportKind, GridView, Keeps, LayerKind, ModelDtype, OverlayColormap, PanelView, ProviderChoice, ProviderName } from "./choices";
+import type { ChannelOrder, ExplainMethod, ExportKind, GridView, Keeps, LayerKind, ModelDtype, NavAction, OverlayColormap, PanelView, ProviderChoice, ProviderName } from "./choices";
 import type { ColormapName } from "./colormaps";
 import type { ErrorData } from "./errors";
 import type { NonFiniteCounts } from "./nonFinite";
@@ -242,6 +242,8 @@ export type ToHost =
       readonly tiles: number;
       readonly view: GridView;
     }
+  /** A button of the panel's navigation (PanelNav). */
+  | { readonly type: "navigate"; readonly action: NavAction }
   /** After every render of an Explain overlay: what it shows (tests). */
   | {
       readonly type: "explained";
@@ -259,8 +261,21 @@ export interface DisplayDefaults {
   readonly normalize: NormalizeMode;
 }
 
+/** Where a panel is in its image's folder and its history, and whether it follows the user's clicks. */
+export interface PanelNav {
+  /** The image's URI: the webview keeps it (and `locked`) so a reloaded window restores the panel. */
+  readonly resource: string;
+  readonly locked: boolean;
+  /** The image's place in its folder, 1-based, and how many images the folder has; 0 of 0 while unknown. */
+  readonly index: number;
+  readonly count: number;
+  readonly can: Readonly<Record<Exclude<NavAction, "lock" | "unlock">, boolean>>;
+}
+
 export type ToWebview =
   | { readonly type: "busy"; readonly message: string }
+  /** Only panels get it: the side view has no navigation. */
+  | { readonly type: "panelNav"; readonly nav: PanelNav }
   | {
       readonly type: "loaded";
       readonly model: ModelView;

@@ -115,7 +115,11 @@ describe("Visualize Feature Maps panel", () => {
     const fm = await api();
     const good = fm.visualize(cat);
     await painted(good, "features.0");
-    const bad = fm.visualize(workspaceFile("corrupt.png"));
+    // To the side: Visualize Feature Maps alone would show it in the same panel (follow.test.ts).
+    const corrupt = workspaceFile("corrupt.png");
+    await vscode.commands.executeCommand("featureMaps.visualizeToSide", corrupt, [corrupt]);
+    const bad = fm.controllerFor(corrupt);
+    assert.ok(bad && bad !== good, "a panel of its own");
     assert.match(await loadError(bad), /corrupt\.png: not a PNG, JPEG, BMP, GIF or TIFF image/);
     good.selectLayer("features.7");
     await painted(good, "features.7");

@@ -9,6 +9,8 @@
 // Side view: open xai.featuremaps.json, show the Explorer's "Feature Maps" view, edit the first
 // conv's width in the editor → the view repaints with the new model.
 // Explain: the toggle shows a Grad-CAM overlay (docs/screenshots/explain.png) and goes back to the grid.
+// Following: a second image → the same panel on the same layer; the lock button; a third image → a
+// new panel; Alt+Right → the next image of the folder.
 // Folder scan: right-click a folder → "Scan Folder with Feature Maps", pick a layer → the progress
 // notification shows, then the scan view paints its thumbnails and lists the corrupt file (docs/screenshots/scan.png).
 // Screenshots go to docs/screenshots/. The last line is "N passed, N failed"; exit code 1 on failure.
@@ -16,7 +18,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { explorerItem, openContextMenu, withWorkbench } from "../runner/ui.mjs";
+import { explorerItem, openContextMenu, waitForWorkbench, withWorkbench } from "../runner/ui.mjs";
 import {
   REPO_ROOT,
   VIEWPORT,
@@ -175,7 +177,28 @@ async function folderScanScenario(page, workspace) {
   ]);
 }
 
+/** The panels' webviews (not the side view's), with the image each was made for. */
+async function panelFrames(page) {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame.isDetached() || !frame.parentFrame()) continue;
+    const resource = await frame.evaluate(() => document.getElementById("app")?.dataset.resource).catch(() => undefined);
+    if (resource !== undefined && resource !== "featureMaps.sideView") found.push({ frame, resource });
+  }
+  return found;
+}
+
+const headerFile = (frame) => frame.locator(".header-file").textContent();
+const browserNow = (page) => page.evaluate(() => performance.timeOrigin + performance.now());
+
+async function visualizeFromExplorer(page, file) {
+  const menu = await openContextMenu(page, explorerItem(page, file), { expect: "Visualize Feature Maps" });
+  await clickMenuItem(page, menu, "Visualize Feature Maps");
+}
+
 const workspace = tempWorkspace();
+// A third image for the panel that follows.
+copyFileSync(join(REPO_ROOT, "test/fixtures/images/astronaut.png"), join(workspace.dir, "astronaut.png"));
 try {
   await withWorkbench(
     { workspace: workspace.dir, quiet: !process.env.FEATURE_MAPS_VERBOSE, viewport: VIEWPORT, beforeNavigate: installProbes },
@@ -272,6 +295,95 @@ try {
             const g = await waitForGrid(panel, "features.30");
             expectRealPicture(g, "features.30 after the resize", 50);
             return `${before} → ${wide} → ${narrower} px`;
+          },
+        ],
+      ]);
+
+      let follower;
+      let locked;
+      await scenario("A panel that follows", page, [
+        [
+          "Explorer image → a panel; features.2 picked in it",
+          async () => {
+            await runCommand(page, "View: Close All Editors", "Close All Editors");
+            await visualizeFromExplorer(page, "chelsea.png");
+            await waitUntil(async () => (await panelFrames(page)).length === 1 || undefined, { what: "one panel" });
+            follower = await findWebview(page, "panel");
+            await waitForGrid(follower, "features.0");
+            await follower.locator('.layers-list [role="option"][aria-selected="true"]').click();
+            await page.keyboard.press("ArrowDown");
+            await page.keyboard.press("ArrowDown");
+            await waitForGrid(follower, "features.2");
+          },
+        ],
+        [
+          "a second image → the same panel, retitled, still on features.2",
+          async () => {
+            const since = await browserNow(page);
+            await visualizeFromExplorer(page, "grace_hopper.jpg");
+            await page.locator(".tab", { hasText: "Feature Maps: grace_hopper.jpg" }).waitFor({ timeout: 30_000 });
+            const g = await waitForGrid(follower, "features.2", { since });
+            expectRealPicture(g, "grace_hopper.jpg's features.2");
+            expect((await headerFile(follower)) === "grace_hopper.jpg", `the header shows ${await headerFile(follower)}`);
+            const panels = await panelFrames(page);
+            expect(panels.length === 1, `${panels.length} panels`);
+            return `${g.colours} colours`;
+          },
+        ],
+        [
+          "the panel's lock button locks it: the tab says so",
+          async () => {
+            await follower.locator('[data-action="lock"]').click();
+            await page.locator(".tab", { hasText: "[Locked] Feature Maps: grace_hopper.jpg" }).waitFor({ timeout: 30_000 });
+            locked = follower;
+            expect((await follower.locator('[data-action="lock"]').getAttribute("aria-pressed")) === "true", "the button shows the lock");
+          },
+        ],
+        [
+          "a third image → a new panel; the locked one keeps grace_hopper.jpg",
+          async () => {
+            await visualizeFromExplorer(page, "astronaut.png");
+            const found = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/astronaut.png")), { what: "a panel for astronaut.png" });
+            follower = found.frame;
+            const g = await waitForGrid(follower, "features.0");
+            expectRealPicture(g, "astronaut.png's features.0");
+            expect((await panelFrames(page)).length === 2, "two panels");
+            expect((await headerFile(locked)) === "grace_hopper.jpg", `the locked panel shows ${await headerFile(locked)}`);
+          },
+        ],
+        [
+          "Alt+Right in the new panel shows the next image of the folder (chelsea.png)",
+          async () => {
+            await follower.locator(".header-file").click();
+            const since = await browserNow(page);
+            await page.keyboard.press("Alt+ArrowRight");
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).waitFor({ timeout: 30_000 });
+            const g = await waitForGrid(follower, "features.0", { since });
+            expectRealPicture(g, "chelsea.png after Alt+Right");
+            expect((await headerFile(follower)) === "chelsea.png", `the header shows ${await headerFile(follower)}`);
+          },
+        ],
+        [
+          "after a window reload the panels come back with their image and lock",
+          async () => {
+            // Both in one group, so that only one webview is made at a time: VS Code in a browser
+            // can leave one of two webviews made at the same moment blank for good.
+            // Its tab, not its webview, takes the keys: F1 must reach the workbench.
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            await runCommand(page, "View: Move Editor into Previous Group", "Move Editor into Previous Group");
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            await runCommand(page, "Developer: Reload Window", "Reload Window");
+            await waitForWorkbench(page);
+            // A restored panel's webview is made when its tab shows: show each in turn.
+            await page.locator(".tab", { hasText: "[Locked] Feature Maps: grace_hopper.jpg" }).click();
+            const lockedBack = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/grace_hopper.jpg")), { what: "the locked panel" });
+            await waitForGrid(lockedBack.frame, "features.2");
+            expect((await lockedBack.frame.locator('[data-action="lock"]').getAttribute("aria-pressed")) === "true", "the restored panel is not locked");
+            await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).click();
+            const followerBack = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/chelsea.png")), { what: "the following panel" });
+            follower = followerBack.frame;
+            await waitForGrid(follower, "features.0");
+            expect((await headerFile(follower)) === "chelsea.png", `the restored follower shows ${await headerFile(follower)}`);
           },
         ],
       ]);

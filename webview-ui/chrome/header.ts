@@ -25,8 +25,8 @@ function providerBadge(provider: ProviderReport): HTMLElement {
   );
 }
 
-/** The image as loaded and as the model receives it, and what ran on it. */
-export function renderHeader(image: ImageView, model: ModelView): HTMLElement {
+/** The image as loaded and as the model receives it, and what ran on it; `nav`: a panel's navigation, beside the file name. */
+export function renderHeader(image: ImageView, model: ModelView, nav?: HTMLElement): HTMLElement {
   const { original, modelInput } = image;
   return el(
     "header",
@@ -50,6 +50,7 @@ export function renderHeader(image: ImageView, model: ModelView): HTMLElement {
         codicon("file-media"),
         el("strong", { class: "header-file", text: image.fileName, title: image.fileName }),
         el("span", { class: "dim", text: `${image.originalWidth} × ${image.originalHeight}` }),
+        nav,
       ),
       el(
         "div",

@@ -222,6 +222,8 @@ export class LayerList {
       this.expand(true);
       return;
     }
+    // Alt+Left/Right are the panel's previous/next image: they move nothing here.
+    if (e.altKey) return;
     const at = this.visible.findIndex((r) => r.layer.id === this.selected);
     const page = Math.max(1, Math.floor(this.list.clientHeight / 24));
     let move = treeKey(e.key, this.visible, at, this.filterField.value.trim() === "" ? this.collapsed : new Set(), page);

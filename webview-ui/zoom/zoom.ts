@@ -61,7 +61,8 @@ export class ZoomView {
     this.element.hidden = true;
     const keys: Record<string, () => void> = { Escape: () => events.close(), ArrowLeft: () => events.step(-1), ArrowRight: () => events.step(1) };
     this.element.addEventListener("keydown", (e) => {
-      const action = keys[e.key];
+      // Alt+Left/Right are the panel's previous/next image: VS Code must get them.
+      const action = e.altKey || e.ctrlKey || e.metaKey ? undefined : keys[e.key];
       if (!action) return;
       e.preventDefault();
       e.stopPropagation();

@@ -37,7 +37,16 @@ export class BoundedCache<V> {
       entry = this.start(key, create);
     }
     if (!signal) entry.kept = true;
-    return entry.settled || !signal ? entry.value : this.wait(entry, signal);
+    return entry.settled || !signal ? entry.value : this.wait(key, entry, signal);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Whether `size` more fits beside everything held, without dropping anything. */
+  fits(size: number): boolean {
+    return this.total() + size <= this.maxSize;
   }
 
   get size(): number {
@@ -75,7 +84,7 @@ export class BoundedCache<V> {
     return entry;
   }
 
-  private wait(entry: Entry<V>, signal: AbortSignal): Promise<V> {
+  private wait(key: string, entry: Entry<V>, signal: AbortSignal): Promise<V> {
     entry.waiters++;
     return new Promise<V>((resolve, reject) => {
       const leave = (): void => {
@@ -84,7 +93,12 @@ export class BoundedCache<V> {
       };
       const onAbort = (): void => {
         leave();
-        if (entry.waiters === 0 && !entry.kept && !entry.settled) entry.controller.abort();
+        if (entry.waiters === 0 && !entry.kept && !entry.settled) {
+          entry.controller.abort();
+          // It stops only at its next safe point: a caller asking meanwhile must start anew, not
+          // join a computation that will end in CANCELLED (a cancelled prefetch asked for by the user).
+          if (this.entries.get(key) === entry) this.entries.delete(key);
+        }
         reject(cancelled());
       };
       signal.addEventListener("abort", onAbort);

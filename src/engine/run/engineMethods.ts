@@ -25,7 +25,8 @@ export interface EngineStatus {
 }
 
 export type EngineMethods = {
-  readonly analyze: Method<{ readonly analyze: AnalyzeRequest }, AnalyzeResult>;
+  /** `prefetch`: only if it fits beside the analyses held (FeatureMapsEngine.analyze). */
+  readonly analyze: Method<{ readonly analyze: AnalyzeRequest; readonly prefetch?: boolean }, AnalyzeResult>;
   readonly layer: Method<{ readonly analyze: AnalyzeRequest; readonly request: LayerRequest }, LayerReply>;
   readonly channel: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string; readonly channel: number }, ChannelReply>;
   /** The layer's raw tensor as the bytes of a float32 .npy file. */

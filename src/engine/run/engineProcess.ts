@@ -19,8 +19,8 @@ function ready(): FeatureMapsEngine {
 }
 
 const handlers: Handlers<EngineMethods> = {
-  async analyze({ analyze }, signal) {
-    const { model, image } = await ready().analyze(analyze, signal);
+  async analyze({ analyze, prefetch }, signal) {
+    const { model, image } = await ready().analyze(analyze, signal, prefetch === true);
     return { model, image };
   },
   async layer({ analyze, request }, signal) {

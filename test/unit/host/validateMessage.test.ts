@@ -34,6 +34,8 @@ describe("checks of what a webview sends", () => {
     assert.ok("error" in validateNotice(null));
     assert.ok("error" in validateNotice({ type: "rm -rf" }));
     assert.ok("error" in validateNotice({ type: "painted", layer: "x", channels: [], tiles: 1, view: "seed" }));
+    assert.deepEqual(validateNotice({ type: "navigate", action: "next", extra: 1 }), { notice: { type: "navigate", action: "next" } });
+    assert.ok("error" in validateNotice({ type: "navigate", action: "delete" }));
   });
 
   it("takes a snapshot only when its pixels are exactly width x height x 4 bytes", () => {

@@ -83,6 +83,20 @@ describe("BoundedCache", () => {
       assert.equal(await cache.get("k", async () => 5), 5, "a stopped computation is not kept");
     });
 
+    it("starts anew for a caller that asks right after the only waiter cancelled, before the work has stopped", async () => {
+      const cache = new BoundedCache<number>(10, () => 1);
+      // Work that ignores its signal, as one between two safe points does.
+      let finish: (v: number) => void = () => undefined;
+      const slow = (): Promise<number> => new Promise<number>((resolve) => (finish = resolve));
+      const caller = new AbortController();
+      const first = cache.get("k", slow, caller.signal);
+      caller.abort();
+      await assert.rejects(first, (e: unknown) => errorCode(e) === "CANCELLED");
+      const again = cache.get("k", async () => 7, new AbortController().signal);
+      finish(1);
+      assert.equal(await again, 7, "the second caller got its own computation");
+    });
+
     for (const other of ["a caller with a signal of its own", "a caller without a signal"] as const) {
       it(`keeps the work going while ${other} waits for it`, async () => {
         const cache = new BoundedCache<number>(10, () => 1);
