@@ -47,7 +47,7 @@ export class App {
   /** Until the first result is shown, the saved scroll position and zoom still wait to be applied. */
   private restoring = true;
   /** A selectLayer that arrived before the model it names. */
-  private pendingSelect: { layer: string; view?: GridView } | undefined;
+  private pendingSelect: { layer: string; view?: GridView; channel?: number } | undefined;
   private active: ActiveTile | undefined;
   /** The statistics of the grid's layer, once its tiles arrived: the colorbar lists its NaN and infinities. */
   private layerStats: LayerStats | undefined;
@@ -190,8 +190,9 @@ export class App {
       case "selectLayer": {
         // A tensor name selects its layer too; openingLayer resolves a pending one the same way.
         const layer = this.loaded && findLayer(this.loaded.model.layers, message.layer);
-        if (!this.loaded) this.pendingSelect = { layer: message.layer, view: message.view };
+        if (!this.loaded) this.pendingSelect = { layer: message.layer, view: message.view, channel: message.channel };
         else if (layer) this.selectLayer(layer.id, message.view);
+        if (this.loaded && layer && message.channel !== undefined) this.openZoom(message.channel);
         break;
       }
       case "showView":
@@ -230,6 +231,7 @@ export class App {
       // A new result for the layer already shown keeps the zoom on the same channel.
       const sameLayer = layer === this.state.layer && !pending?.view;
       this.selectLayer(layer, pending?.view, sameLayer);
+      if (pending?.channel !== undefined) this.openZoom(pending.channel);
     }
   }
 

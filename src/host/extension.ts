@@ -37,10 +37,11 @@ export interface FeatureMapsApi {
   scanView(): ScanView | undefined;
 }
 
-/** `featureMaps.visualize`'s optional second argument from the scan view: open at this layer (all channels shown). */
-function openAt(value: unknown): { readonly layer: string } | undefined {
-  const v = value as { layer?: unknown } | null;
-  return typeof v === "object" && v !== null && !Array.isArray(v) && typeof v.layer === "string" ? { layer: v.layer } : undefined;
+/** `featureMaps.visualize`'s optional second argument from the scan view: open at this layer, with this channel zoomed. */
+function openAt(value: unknown): { readonly layer: string; readonly channel?: number } | undefined {
+  const v = value as { layer?: unknown; channel?: unknown } | null;
+  if (typeof v !== "object" || v === null || Array.isArray(v) || typeof v.layer !== "string") return undefined;
+  return { layer: v.layer, ...(Number.isSafeInteger(v.channel) && (v.channel as number) >= 0 ? { channel: v.channel as number } : {}) };
 }
 
 export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
     markUsed(context.workspaceState);
     await panels.showAll(images, config, placement);
     const at = openAt(selection);
-    if (at) for (const image of images) panels.controllerFor(image)?.selectLayer(at.layer, "all");
+    if (at) for (const image of images) panels.controllerFor(image)?.selectLayer(at.layer, "all", at.channel);
   };
   const scans = new FolderScans(context.extensionUri, engine, scanCache(context));
 

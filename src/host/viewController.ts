@@ -389,8 +389,9 @@ export class ViewController implements vscode.Disposable {
     this.post({ type: "panelNav", nav });
   }
 
-  selectLayer(layer: string, view?: GridView): void {
-    this.post({ type: "selectLayer", layer, view });
+  /** `channel`: also opens that channel in the zoom view. */
+  selectLayer(layer: string, view?: GridView, channel?: number): void {
+    this.post({ type: "selectLayer", layer, view, channel });
   }
 
   /** The last good analysis, for exports started from commands. */

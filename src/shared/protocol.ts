@@ -295,6 +295,6 @@ export type ToWebview =
   /** `keepResult`: the result shown before stays, marked as out of date. */
   | { readonly type: "failed"; readonly error: ErrorData; readonly hint?: string; readonly keepResult: boolean }
   | { readonly type: "hint"; readonly message: string; readonly action?: { readonly label: string; readonly command: string } }
-  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView }
+  | { readonly type: "selectLayer"; readonly layer: string; readonly view?: GridView; readonly channel?: number }
   /** Switches the panel's main area; `explain` changes what the Explain view shows. */
   | { readonly type: "showView"; readonly view: PanelView; readonly explain?: ExplainViewChange };

@@ -174,6 +174,32 @@ async function folderScanScenario(page, workspace) {
         return `${await view.locator(".scan-thumb").count()} thumbnails`;
       },
     ],
+    [
+      "choosing channel 5 and clicking its top image opens that image in the panel at features.3, channel 5 zoomed",
+      async () => {
+        const view = await findScanView(page);
+        await view.locator('.scan-channel[data-channel="5"]').click();
+        const thumb = view.locator('.scan-thumb[data-painted="true"]').first();
+        await thumb.waitFor({ timeout: 60_000 });
+        const file = await thumb.getAttribute("data-path");
+        await thumb.click();
+        const title = await waitUntil(
+          async () => {
+            for (const { frame } of await panelFrames(page)) {
+              if ((await frame.evaluate(() => document.getElementById("app")?.dataset.app).catch(() => undefined)) !== "maps") continue;
+              const zoom = frame.locator(".zoom-title");
+              if (await zoom.isVisible().catch(() => false)) return zoom.textContent();
+            }
+            return undefined;
+          },
+          { timeout: 60_000, what: "a panel with a channel zoomed" },
+        );
+        expect(title === "features.3 · channel 5", `the zoom shows "${title}"`);
+        const tab = await page.locator(".tab.active").innerText();
+        expect(tab.includes(file.split("/").pop()), `the active tab "${tab}" is not ${file}`);
+        return `${file}: ${title}`;
+      },
+    ],
   ]);
 }
 

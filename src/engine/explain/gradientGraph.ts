@@ -1,6 +1,6 @@
 import { onnx } from "onnx-proto";
 import { FeatureMapsError } from "../../shared/errors";
-import { FLOAT, GraphWriter } from "./graphWriter";
+import { FLOAT, GraphWriter, opsetOf } from "./graphWriter";
 import { UnsupportedOp, vjpRule } from "./vjp";
 
 // onnxruntime-node has no autograd, so the gradient of a score with respect to a layer is its own
@@ -18,11 +18,6 @@ export interface GradientGraph {
   readonly forwardTensors: readonly string[];
   /** The model's own graph inputs it reads besides those: a built model's weights, fed as at a forward run. */
   readonly modelInputs: readonly string[];
-}
-
-function opsetOf(model: onnx.IModelProto): number {
-  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === "ai.onnx");
-  return Number(entry?.version ?? 1);
 }
 
 /** Tensors that depend on `from`, following the nodes forward. */

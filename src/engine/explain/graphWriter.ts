@@ -7,6 +7,12 @@ const AttrType = onnx.AttributeProto.AttributeType;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
+/** The model's default-domain opset: some ops' arguments moved from attributes to inputs across versions. */
+export function opsetOf(model: onnx.IModelProto): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === "ai.onnx");
+  return Number(entry?.version ?? 1);
+}
+
 export type AttrValue = number | string | readonly number[] | { readonly float: number } | onnx.ITensorProto;
 
 function attribute(name: string, value: AttrValue): onnx.IAttributeProto {

@@ -1,3 +1,4 @@
+import type { MapStatistics } from "./mapStatistics";
 import type { ScanChannel, ScanHit } from "../../shared/scan";
 
 /** One image's value in a channel, and which image: its index in the folder's sorted list. */
@@ -66,32 +67,10 @@ export class ChannelTops {
     offer(this.byMax, this.k, channel, max, image);
   }
 
-  /**
-   * Every image's statistics of a batch of layer outputs: `data` holds `count` images of
-   * `channels` × `spatial` values, channel-major (NCHW) or, with `channelsLast`, NHWC.
-   */
-  addBatch(images: readonly number[], data: Float32Array, spatial: number, channelsLast: boolean): void {
-    const { channels } = this;
-    const per = channels * spatial;
-    // Channel-major maps are read as one run per channel; NHWC ones with a stride.
-    const step = channelsLast ? channels : 1;
+  /** A batch's statistics; `images` names its images, in order. */
+  addStatistics(images: readonly number[], stats: MapStatistics): void {
     for (let i = 0; i < images.length; i++) {
-      for (let c = 0; c < channels; c++) {
-        const start = i * per + (channelsLast ? c : c * spatial);
-        const end = start + spatial * step;
-        let sum = 0;
-        let finite = 0;
-        let max = -Infinity;
-        for (let at = start; at < end; at += step) {
-          const v = data[at];
-          // NaN and ±Inf give NaN here: left out, as everywhere in the statistics.
-          if (v - v !== 0) continue;
-          sum += v;
-          finite++;
-          if (v > max) max = v;
-        }
-        this.add(images[i], c, finite > 0 ? sum / finite : NaN, max);
-      }
+      for (let c = 0; c < this.channels; c++) this.add(images[i], c, stats.means[i * stats.channels + c], stats.maxima[i * stats.channels + c]);
     }
   }
 

@@ -43,7 +43,7 @@ export async function scanFolder(runner: ModelRunner, p: Preprocessing, settings
   const { signal, progress } = hooks;
   const serialize = hooks.serialize ?? (<T>(work: () => Promise<T>) => work());
   const files = await walkImages(settings.folder, settings.maxImages, signal);
-  const session = await LayerSession.open(runner, settings.layer, p.height, p.width, settings.batch);
+  const session = await LayerSession.open(runner, settings.layer, p.height, p.width, settings.batch, true);
   const workers = settings.workers ?? defaultWorkers();
   const pool = new DecodePool(workers, p, settings.maxMegapixels);
   const stopOnCancel = (): void => void pool.close();
@@ -68,11 +68,11 @@ export async function scanFolder(runner: ModelRunner, p: Preprocessing, settings
     stack = new Float32Array(session.batch * one);
     const out = await serialize(async () => {
       await safePoint(signal);
-      return session.run(input, images.length);
+      return session.statistics(input, images.length);
     });
     tops ??= new ChannelTops(out.channels, settings.top);
     shape = out.shape;
-    tops.addBatch(images, out.data, out.spatial, out.channelsLast);
+    tops.addStatistics(images, out);
     scanned += images.length;
     report();
   };
