@@ -9,6 +9,7 @@ import type { ExplainMethod, NavAction } from "../shared/choices";
 import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelNav, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
 import { RpcEndpoint } from "../shared/rpc";
 import { hintFor } from "./errorHints";
+import { withSlowProgress } from "./slowProgress";
 import { exportLayerNpy, exportOverlay, exportSnapshotPng } from "./exports";
 import { displayDefaults } from "./settings";
 import { HOST_PARAMS, validateNotice, WEBVIEW_RESULTS } from "./validateMessage";
@@ -73,9 +74,6 @@ interface Outcome {
 
 /** A file is often written in several steps: the view re-runs once they have stopped this long. */
 const FILE_SETTLE_MS = 200;
-
-/** Shows the cold start as a cancellable notification only when it is slow enough to notice. */
-const PROGRESS_DELAY_MS = 300;
 
 /** A snapshot is painted from tiles the view holds: a view that does not answer is hidden or gone. */
 const SNAPSHOT_TIMEOUT_MS = 10_000;
@@ -244,7 +242,7 @@ export class ViewController implements vscode.Disposable {
     const work = early?.key === analysisKey(request) ? early.work : this.analyzeWithTiles(source, target);
     let outcome: Outcome;
     try {
-      outcome = await this.withProgress(work, source.title);
+      outcome = await withSlowProgress(work, source.title);
     } catch (e) {
       if (generation === this.generation) this.fail(e as Error);
       return;
@@ -298,19 +296,6 @@ export class ViewController implements vscode.Disposable {
     const post: ToWebview = { type: "hint", message, action: action && { label: action.label, command: action.command } };
     this.hint = { message: post, command: action?.command, args: action?.args ?? [] };
     this.post(post);
-  }
-
-  private async withProgress<T>(work: Promise<T>, title: string): Promise<T> {
-    const quick = await Promise.race([work.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), PROGRESS_DELAY_MS))]);
-    if (quick) return work;
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Feature Maps: loading ${title}`, cancellable: true },
-      (_progress, token) =>
-        new Promise<T>((resolve, reject) => {
-          token.onCancellationRequested(() => reject(new FeatureMapsError("CANCELLED", "Cancelled while loading the model.")));
-          work.then(resolve, reject);
-        }),
-    );
   }
 
   private fail(e: Error): void {
