@@ -20,7 +20,9 @@ const node = {
     engineProcess: "./src/engine/run/engineProcess.ts",
     cli: "./src/cli/main.ts",
   },
-  output: { path: path.resolve(__dirname, "dist"), filename: "[name].js", libraryTarget: "commonjs2" },
+  // Assets keep their names: the JPEG decoder's WebAssembly, which its module names by URL, is
+  // read by path beside the bundles (src/engine/image/jpeg.ts).
+  output: { path: path.resolve(__dirname, "dist"), filename: "[name].js", libraryTarget: "commonjs2", assetModuleFilename: "[name][ext]" },
   externals: { vscode: "commonjs vscode", "onnxruntime-node": "commonjs onnxruntime-node" },
   resolve: { extensions: [".ts", ".js"] },
   module: { rules: [tsRule("tsconfig.json")] },

@@ -69,9 +69,11 @@ async function lastKeyInside(inner, key) {
 }
 
 const ws = tempWorkspace();
-// Never analysed before (distinct paths defeat the analysis cache). Clicked in descending order,
-// so the prefetch (the next image, in the Explorer's order) never guessed the one clicked.
-for (let i = 1; i <= REPEATS; i++) copyFileSync(join(ws.dir, "grace_hopper.jpg"), join(ws.dir, `click-${i}.jpg`));
+// Never analysed before (distinct paths defeat the analysis cache). Named to come after
+// grace_hopper.jpg, the image the first panel's prefetch takes (the next after chelsea.png), and
+// clicked in descending order, so the prefetch (the next image, in the Explorer's order) never
+// guessed the one clicked.
+for (let i = 1; i <= REPEATS; i++) copyFileSync(join(ws.dir, "grace_hopper.jpg"), join(ws.dir, `photo-${i}.jpg`));
 for (let i = 0; i <= REPEATS; i++) copyFileSync(join(ws.dir, "grace_hopper.jpg"), join(ws.dir, `next-${i}.jpg`));
 const print = console.log;
 console.log = (...args) => console.error(...args);
@@ -88,7 +90,7 @@ try {
     const secondParts = [];
     for (let i = REPEATS; i >= 1; i--) {
       await sleep(SETTLE_MS);
-      clicked = await visualize(page, `click-${i}.jpg`);
+      clicked = await visualize(page, `photo-${i}.jpg`);
       const paint = await waitForPaint(inner, clicked, (p) => p.tiles === 16);
       const frames = page.frames().filter((f) => f.url().includes("/webview/browser/pre/index.html")).length;
       if (frames !== 1) throw new Error(`${frames} panels: the click did not reuse the panel`);
@@ -104,12 +106,12 @@ try {
     const heldParts = [];
     for (let i = 0; i < REPEATS; i++) {
       await sleep(SETTLE_MS);
-      clicked = await visualize(page, `click-${2 - (i % 2)}.jpg`);
+      clicked = await visualize(page, `photo-${2 - (i % 2)}.jpg`);
       const paint = await waitForPaint(inner, clicked, (p) => p.tiles === 16);
       held.push(paint.t - clicked);
       heldParts.push(await parts(inner, clicked, paint));
     }
-    report("Explorer click on a second image with the panel open → grid painted, analysis held", held, "≤ 150 ms", "click-2.jpg and click-1.jpg in turn, both shown before");
+    report("Explorer click on a second image with the panel open → grid painted, analysis held", held, "≤ 150 ms", "photo-2.jpg and photo-1.jpg in turn, both shown before");
     reportParts("click, held", heldParts);
 
     clicked = await visualize(page, "next-0.jpg");
@@ -139,7 +141,7 @@ try {
     const side = [];
     for (let i = 0; i < REPEATS; i++) {
       await sleep(SETTLE_MS);
-      const file = `click-${1 + (i % 2)}.jpg`;
+      const file = `photo-${1 + (i % 2)}.jpg`;
       clicked = await visualize(page, file, "Visualize Feature Maps to the Side");
       const made = await webviewFor(page, file);
       side.push((await waitForPaint(made, clicked, (p) => p.tiles === 16)).t - clicked);

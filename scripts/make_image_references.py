@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Writes test/reference/imread/: small PNGs and TIFFs of the bit depths and colour types whose
-conversion to 8 bits is easy to get wrong, and what cv2.imread(path, cv2.IMREAD_COLOR) makes of
+conversion to 8 bits is easy to get wrong, JPEGs of the chroma samplings, progressive and restart
+coding, greyscale and the EXIF orientations, and what cv2.imread(path, cv2.IMREAD_COLOR) makes of
 each, the 8-bit BGR array the reference notebook's model would see. Run with Debian's interpreter
-(python3-opencv 4.6, python3-numpy):
+(python3-opencv 4.6, python3-numpy, python3-pil):
 
     /usr/bin/python3 scripts/make_image_references.py
 
@@ -20,6 +21,7 @@ import zlib
 
 import cv2
 import numpy as np
+from PIL import Image
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, "test", "reference", "imread")
@@ -89,12 +91,12 @@ def main():
     u16 = lambda *shape: rng.integers(0, 65536, size=(HEIGHT, WIDTH) + shape, dtype=np.uint16).squeeze()
     cases = []
 
-    def add(name, what, ext=".png"):
+    def add(name, what, ext=".png", turned=False, **more):
         path = os.path.join(OUT, name + ext)
         img = cv2.imread(path, cv2.IMREAD_COLOR)
-        assert img is not None and img.dtype == np.uint8 and img.shape == (HEIGHT, WIDTH, 3), name
+        assert img is not None and img.dtype == np.uint8 and img.shape == ((WIDTH, HEIGHT, 3) if turned else (HEIGHT, WIDTH, 3)), name
         np.save(os.path.join(OUT, name + ".npy"), img)
-        cases.append({"file": name + ext, "npy": name + ".npy", "what": what})
+        cases.append({"file": name + ext, "npy": name + ".npy", "what": what, **more})
 
     # OpenCV's own 16-bit files: imwrite takes BGR(A) channel order.
     cv2.imwrite(os.path.join(OUT, "gray16.png"), u16())
@@ -153,6 +155,38 @@ def main():
     add("rgba8-unassoc", "8-bit RGBA TIFF with unassociated alpha", ".tif")
     write_tiff(os.path.join(OUT, "white16.tif"), u16(), 0)
     add("white16", "16-bit TIFF with white as zero", ".tif")
+
+    # JPEGs go through libjpeg-turbo: its IDCT and chroma upsampling are what the pixels depend on.
+    # Smooth content with some noise: what photos are, and what subsampled chroma is tested by.
+    yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH]
+    smooth = np.stack([xx * 19, yy * 36, (xx + yy) * 12], axis=-1)
+    photo = np.clip(smooth + rng.integers(-40, 41, size=(HEIGHT, WIDTH, 3)), 0, 255).astype(np.uint8)
+    jpeg = lambda name, params: cv2.imwrite(os.path.join(OUT, name + ".jpg"), photo, [cv2.IMWRITE_JPEG_QUALITY, 90] + params)
+    jpeg("jpeg420", [])
+    add("jpeg420", "baseline JPEG, 4:2:0 chroma", ".jpg")
+    # OpenCV 4.6 cannot choose the chroma sampling; PIL (libjpeg-turbo too) can.
+    rgb_photo = Image.fromarray(photo[..., ::-1].copy())
+    rgb_photo.save(os.path.join(OUT, "jpeg444.jpg"), quality=90, subsampling=0)
+    add("jpeg444", "baseline JPEG, 4:4:4 chroma", ".jpg")
+    rgb_photo.save(os.path.join(OUT, "jpeg422-progressive.jpg"), quality=90, subsampling=1, progressive=True)
+    add("jpeg422-progressive", "progressive JPEG, 4:2:2 chroma", ".jpg")
+    jpeg("jpeg-restart", [cv2.IMWRITE_JPEG_RST_INTERVAL, 1])
+    add("jpeg-restart", "JPEG with a restart marker after every MCU", ".jpg")
+    cv2.imwrite(os.path.join(OUT, "jpeg-gray.jpg"), cv2.cvtColor(photo, cv2.COLOR_BGR2GRAY))
+    add("jpeg-gray", "greyscale JPEG", ".jpg")
+    # libjpeg gives no RGB of CMYK: OpenCV converts it itself, and we through jimp (jpeg-js).
+    rgb_photo.convert("CMYK").save(os.path.join(OUT, "jpeg-cmyk.jpg"), quality=90)
+    add("jpeg-cmyk", "Adobe CMYK JPEG, converted to RGB after decoding", ".jpg", tolerance=2)
+    with open(os.path.join(OUT, "jpeg420.jpg"), "rb") as f:
+        plain = f.read()
+    for orientation in range(2, 9):
+        # An APP1 Exif segment right after SOI, holding one IFD0 entry: Orientation (0x0112).
+        tiff = b"MM\0*" + struct.pack(">IH", 8, 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + b"\0\0\0\0"
+        app1 = b"Exif\0\0" + tiff
+        name = f"jpeg-exif{orientation}"
+        with open(os.path.join(OUT, name + ".jpg"), "wb") as f:
+            f.write(plain[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + plain[2:])
+        add(name, f"JPEG with EXIF orientation {orientation}, which cv2.imread applies", ".jpg", turned=orientation > 4)
 
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump({"opencv": cv2.__version__, "read": "cv2.imread(file, cv2.IMREAD_COLOR)", "layout": "HWC, BGR, uint8", "cases": cases}, f, indent=1)

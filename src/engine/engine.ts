@@ -12,11 +12,14 @@ import { checkPreprocessing, modelInputBytes, planesToTensor, type Preprocessing
 import { type ModelSource, prepareModel } from "./model/models";
 import { withParents } from "./model/moduleTree";
 import { findLayer, unknownLayerMessage } from "../shared/layerIds";
+import { openingLayer } from "../shared/layerRequests";
+import { ProgressiveActivations } from "./analysis/progressive";
 import { DrawnWeights } from "./model/weights";
 import type { CudaSetup } from "./gpu/runtime";
 import { BoundedCache } from "./run/boundedCache";
-import { planLayers } from "./run/estimate";
-import { ModelRunner, showsAsLayer } from "./run/inference";
+import { type PlannedLayer, planLayers } from "./run/estimate";
+import { ModelRunner, type RunResult, showsAsLayer } from "./run/inference";
+import type { Candidate } from "./model/onnxInspect";
 import { Explainer, type ExplainOptions } from "./explain/explainer";
 import type { ClassScore, ExplainReply } from "../shared/explain";
 import type { ScoreReduction } from "../shared/choices";
@@ -48,6 +51,25 @@ export interface AnalyzeRequest {
   readonly preprocessing?: Partial<Preprocessing>;
 }
 
+/** The layer a view will show first: named, or its opening layer given the pinned ones. */
+export type FirstLayer = { readonly layer: string } | { readonly pinned: readonly string[] };
+
+export interface AnalyzeOptions {
+  /** Made only if it fits beside the analyses held, so that it never evicts the one on screen; else refused with OUT_OF_BUDGET before anything runs. */
+  readonly prefetch?: boolean;
+  /**
+   * The analysis may be ready as soon as this layer is: when the graph cut down to it is open,
+   * only the cut graph runs at first, and the whole model in the background (ProgressiveActivations).
+   */
+  readonly first?: FirstLayer;
+}
+
+/**
+ * How long after an analysis made from a cut graph its whole run starts: meanwhile the first
+ * tiles travel to the view and are painted, on the cores the whole run would take.
+ */
+const WHOLE_RUN_AFTER_MS = 250;
+
 /** A folder scan: every image under `folder` through one layer of the model. */
 export interface ScanRequest {
   readonly folder: string;
@@ -69,6 +91,25 @@ const IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 function heldBytes(planned: readonly { readonly info: LayerInfo; readonly bytes: number }[], inputBytes: number): number {
   const byTensor = new Map(planned.map((l) => [l.info.tensor ?? l.info.id, l.bytes]));
   return [...byTensor.values()].reduce((sum, b) => sum + b, inputBytes);
+}
+
+function layerOf(result: RunResult, layer: string): Activation {
+  const a = result.activations.get(layer);
+  if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
+  return a;
+}
+
+/** The model's own output shape, as a run reports it, not as an NHWC map is shown. */
+function plannedOutputShape(planned: readonly PlannedLayer[], output: string | undefined): number[] {
+  const final = planned.find((l) => l.info.tensor === output || l.info.id === output)?.info;
+  return final?.layout === "nhwc" ? [final.shape[0], final.shape[2], final.shape[3], final.shape[1]] : [...(final?.shape ?? [])];
+}
+
+/** The candidate a view will show first, if it is one: a container shown by its own tensor is not. */
+function firstLayer(planned: readonly PlannedLayer[], candidates: readonly Candidate[], first: FirstLayer): string | undefined {
+  const layers = withParents(planned.map((l) => l.info), candidates);
+  const id = "layer" in first ? findLayer(layers, first.layer)?.id : openingLayer(layers, first.pinned)?.id;
+  return planned.some((l) => l.info.id === id) ? id : undefined;
 }
 
 async function inputKey(input: InputSource): Promise<string> {
@@ -161,12 +202,8 @@ export class FeatureMapsEngine {
     return found.id;
   }
 
-  /**
-   * `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it.
-   * `prefetch`: made only if it fits beside the analyses held, so that it never evicts the one on
-   * screen; else refused with OUT_OF_BUDGET before anything runs.
-   */
-  async analyze(request: AnalyzeRequest, signal?: AbortSignal, prefetch = false): Promise<Analysis> {
+  /** `signal` cancels this caller's wait; the work stops at its next safe point once nobody waits for it. */
+  async analyze(request: AnalyzeRequest, signal?: AbortSignal, { prefetch = false, first }: AnalyzeOptions = {}): Promise<Analysis> {
     const { key: modelKey, runner } = await this.opened(request.model, signal);
     const preprocessing: Preprocessing = { ...runner.model.defaults, ...request.preprocessing };
     checkPreprocessing(preprocessing);
@@ -179,7 +216,7 @@ export class FeatureMapsEngine {
       const bytes = heldBytes(await planLayers(runner, height, width), runner.model.inputChannels * height * width * 4);
       if (bytes > this.budget || !this.analyses.fits(bytes)) throw new FeatureMapsError("OUT_OF_BUDGET", `no room to prefetch ${"image" in input ? path.basename(input.image) : input.label} beside the analyses held`);
     }
-    return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop), signal);
+    return this.analyses.get(key, (stop) => this.compute(key, imageKey, runner, request.input, preprocessing, stop, first), signal);
   }
 
   /**
@@ -251,7 +288,7 @@ export class FeatureMapsEngine {
     return { runs: this.runs, analyses: this.analyses.size };
   }
 
-  private async compute(key: string, imageKey: string, runner: ModelRunner, input: InputSource, p: Preprocessing, signal: AbortSignal): Promise<Analysis> {
+  private async compute(key: string, imageKey: string, runner: ModelRunner, input: InputSource, p: Preprocessing, signal: AbortSignal, first?: FirstLayer): Promise<Analysis> {
     const { model } = runner;
     let tensor: Float32Array;
     let image: ImageView | undefined;
@@ -282,27 +319,42 @@ export class FeatureMapsEngine {
     const inputShape = model.nhwc ? [1, height, width, model.inputChannels] : [1, model.inputChannels, height, width];
     const base = { label: model.label, dtype: model.dtype ?? "float32", inputShape, provider: runner.provider };
     if (held <= this.budget) {
+      const shown = first && !planned.some((l) => l.estimated) ? firstLayer(planned, model.candidates, first) : undefined;
+      const runAll = (): Promise<RunResult> => this.oneAtATime(() => runner.run(tensor, height, width));
+      if (shown !== undefined && runner.isCut(shown)) {
+        const cut = await this.oneAtATime(async () => {
+          this.analyses.reserve(held);
+          await safePoint(signal);
+          return runner.run(tensor, height, width, shown);
+        });
+        const source = new ProgressiveActivations(shown, layerOf(cut, shown), runAll, held);
+        this.afterwards(key, () => source.complete());
+        const view: ModelView = { ...base, keeps: "all", outputShape: plannedOutputShape(planned, model.outputs[0]), layers: withParents(planned.map((l) => l.info), model.candidates) };
+        return new Analysis(view, image, source, p, tensor);
+      }
       const result = await this.oneAtATime(async () => {
         // Older analyses make room first, so the new one does not add to them.
         this.analyses.reserve(held);
         await safePoint(signal);
         return runner.run(tensor, height, width);
       });
+      // The next image shown at this layer can start from its cut graph.
+      if (shown !== undefined) this.afterwards(key, () => runner.cut(shown));
       const view: ModelView = { ...base, keeps: "all", outputShape: result.outputShape, layers: withParents(result.layers, model.candidates) };
       return new Analysis(view, image, new HeldActivations(result), p, tensor);
     }
-    const run = async (layer: string): Promise<Activation> => {
-      const result = await this.oneAtATime(() => runner.run(tensor, height, width, layer));
-      const a = result.activations.get(layer);
-      if (!a) throw new FeatureMapsError("INTERNAL", `the run gave no values for ${layer}`);
-      return a;
-    };
-    const final = planned.find((l) => l.info.tensor === model.outputs[0] || l.info.id === model.outputs[0])?.info;
-    // The model's own output shape, as a run reports it, not as an NHWC map is shown.
-    const outputShape = final?.layout === "nhwc" ? [final.shape[0], final.shape[2], final.shape[3], final.shape[1]] : (final?.shape ?? []);
-    const view: ModelView = { ...base, keeps: "requested", outputShape, layers: withParents(planned.map((l) => l.info), model.candidates) };
+    const run = async (layer: string): Promise<Activation> => layerOf(await this.oneAtATime(() => runner.run(tensor, height, width, layer)), layer);
+    const view: ModelView = { ...base, keeps: "requested", outputShape: plannedOutputShape(planned, model.outputs[0]), layers: withParents(planned.map((l) => l.info), model.candidates) };
     const source = new ComputedActivations(run, `${model.label} at ${height}x${width}`, tensor, planned, this.budget, this.computed, key);
     return new Analysis(view, image, source, p, tensor);
+  }
+
+  /** Background work for an analysis, a moment after it is made, unless it has left the cache by then. */
+  private afterwards(key: string, work: () => Promise<unknown>): void {
+    const timer = setTimeout(() => {
+      if (this.analyses.has(key)) work().catch(() => undefined);
+    }, WHOLE_RUN_AFTER_MS);
+    timer.unref?.();
   }
 
   private oneAtATime<T>(work: () => Promise<T>): Promise<T> {

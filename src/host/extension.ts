@@ -9,7 +9,7 @@ import { markUsed, preload } from "./preload";
 import { affectsEngine, affectsViews, clientOptions, engineOptions } from "./settings";
 import { INSTALL_CUDA_COMMAND, ProviderStatus } from "./statusBar";
 import { installGpuAcceleration, offerInstallOnce } from "./gpuInstall";
-import { chooseConfig } from "./configChoice";
+import { chooseConfig, WorkspaceConfigs } from "./configChoice";
 import { ConfigDiagnostics } from "./configDiagnostics";
 import { SIDE_VIEW_ID, SideView } from "./sideView";
 import { setExtensionPath } from "./viewSources";
@@ -55,10 +55,11 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
   const diagnostics = new ConfigDiagnostics();
   const sideView = new SideView(context.extensionUri, engine);
 
+  const configs = new WorkspaceConfigs();
   const visualize = async (clicked: unknown, selection: unknown, placement: "follow" | "side"): Promise<void> => {
     const images = await imagesForCommand(clicked, selection);
     if (images.length === 0) return;
-    const config = await chooseConfig(context.workspaceState, images[0]);
+    const config = await chooseConfig(context.workspaceState, configs, images[0]);
     // null: the user dismissed the model choice.
     if (config === null) return;
     markUsed(context.workspaceState);
@@ -79,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
 
   context.subscriptions.push(
     log,
+    configs,
     status,
     panels,
     { dispose: () => engine.stop() },

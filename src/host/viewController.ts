@@ -2,9 +2,8 @@ import * as path from "path";
 import * as vscode from "vscode";
 import type { AnalyzeRequest } from "../engine/engine";
 import type { EngineClient } from "../engine/run/engineClient";
-import type { AnalyzeResult } from "../engine/run/engineMethods";
+import type { AnalyzeResult, FirstTiles } from "../engine/run/engineMethods";
 import { errorCode, FeatureMapsError, toErrorData } from "../shared/errors";
-import { openingRequest } from "../shared/layerRequests";
 import type { ExplainMethod, NavAction } from "../shared/choices";
 import type { DisplayDefaults, ExplainViewChange, GridView, HostMethods, ImageView, LayerRequest, LayerTiles, OverlaySnapshot, PanelNav, PanelView, Picture, ProviderReport, Snapshot, ToHost, ToWebview, WebviewMethods } from "../shared/protocol";
 import { RpcEndpoint } from "../shared/rpc";
@@ -209,11 +208,9 @@ export class ViewController implements vscode.Disposable {
    * that wants others asks as usual.
    */
   private async analyzeWithTiles(source: ViewSource, target: ViewTarget): Promise<Outcome> {
-    const analyze = target.analyze;
-    const result = await this.engine.call("analyze", { analyze });
-    const request = this.shownRequest ?? openingRequest(result.model.layers, target.pinned ?? [], displayOf(source, target).normalize);
-    const reply = request && (await this.engine.call("layer", { analyze, request }).catch(() => undefined));
-    return { result, first: request && reply && { request, reply } };
+    const first: FirstTiles = this.shownRequest ? { request: this.shownRequest } : { pinned: target.pinned ?? [], normalize: displayOf(source, target).normalize };
+    const { first: tiles, ...result } = await this.engine.call("analyze", { analyze: target.analyze, first });
+    return { result, first: tiles };
   }
 
   private post(message: ToWebview): void {

@@ -3,17 +3,7 @@ import { promises as fs } from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as vscode from "vscode";
-import type { PaintInfo, ViewController } from "../../src/host/viewController";
-import { api, painted, until, workspaceFile } from "./support";
-
-/** The first paint after `controller` loaded the image named `fileName`. */
-async function paintOf(controller: ViewController, fileName: string): Promise<PaintInfo> {
-  let loaded = false;
-  const paint = until(`a paint of ${fileName}`, controller.onPainted, () => loaded);
-  await until(`a load of ${fileName}`, controller.onLoaded, (r) => !(r instanceof Error) && r.image?.fileName === fileName);
-  loaded = true;
-  return paint;
-}
+import { api, paintOf, painted, workspaceFile } from "./support";
 
 function names(panels: readonly { readonly image: vscode.Uri }[]): string[] {
   return panels.map((p) => path.basename(p.image.fsPath));
@@ -127,16 +117,19 @@ describe("Panel that follows", () => {
       for (const name of ["a.png", "b.png"]) await fs.copyFile(cat.fsPath, path.join(fresh, name));
       const controller = fm.visualize(vscode.Uri.file(path.join(fresh, "a.png")));
       await paintOf(controller, "a.png");
-      // a.png has run (and the window's preload before it: runs go one at a time). The prefetch
-      // starts after the paint and runs the model once more, for b.png.
+      // a.png was painted, maybe from the graph cut to its layer with the whole run to follow
+      // (src/engine/analysis/progressive.ts); the prefetch of b.png starts after the paint. Runs
+      // go one at a time: once none has started for a while, both are done.
       const runsBefore = (await fm.engineStatus()).runs;
       const deadline = Date.now() + 20_000;
       let runs = runsBefore;
-      while (runs < runsBefore + 1 && Date.now() < deadline) {
+      for (let still = Date.now(); (runs === runsBefore || Date.now() - still < 1500) && Date.now() < deadline; ) {
         await new Promise((r) => setTimeout(r, 100));
-        runs = (await fm.engineStatus()).runs;
+        const now = (await fm.engineStatus()).runs;
+        if (now !== runs) still = Date.now();
+        runs = now;
       }
-      assert.strictEqual(runs, runsBefore + 1, "the prefetch of b.png ran");
+      assert.ok(runs > runsBefore, "the prefetch of b.png ran");
       const next = paintOf(controller, "b.png");
       await vscode.commands.executeCommand("featureMaps.nextImage");
       await next;

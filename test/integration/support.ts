@@ -44,6 +44,15 @@ export async function painted(controller: ViewController, layer: string, view?: 
   return until(`a paint of ${layer} (${view})`, controller.onPainted, match);
 }
 
+/** The first paint after `controller` loads the image named `fileName` (a panel that follows still holds the last image's paint). */
+export async function paintOf(controller: ViewController, fileName: string): Promise<PaintInfo> {
+  let loaded = false;
+  const paint = until(`a paint of ${fileName}`, controller.onPainted, () => loaded);
+  await until(`a load of ${fileName}`, controller.onLoaded, (r) => !(r instanceof Error) && r.image?.fileName === fileName);
+  loaded = true;
+  return paint;
+}
+
 /** The error of the current or next failed load; a load that succeeds meanwhile (an earlier run) is passed over. */
 export async function loadError(controller: ViewController): Promise<string> {
   if (controller.lastError) return controller.lastError;

@@ -5,11 +5,11 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import * as vscode from "vscode";
-import { api, EXTENSION_ID, painted, workspaceFile } from "../integration/support";
+import { api, EXTENSION_ID, paintOf, painted, workspaceFile } from "../integration/support";
 import { tinyModel } from "../support/tinyOnnx";
 
 // Proves that .vscodeignore keeps what the installed extension needs: the bundles, the webview's
-// files, onnxruntime-node with this platform's binaries.
+// files, the JPEG decoder's WebAssembly, onnxruntime-node with this platform's binaries.
 describe("the packaged VSIX, installed", () => {
   it("is the installed copy, not the development folder", () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
@@ -25,6 +25,13 @@ describe("the packaged VSIX, installed", () => {
     assert.strictEqual(controller.provider?.used, "cpu");
     const { picture } = await controller.snapshot();
     assert.ok(picture.width > 0 && picture.height > 0);
+  });
+
+  it("decodes a JPEG with the WebAssembly decoder it ships", async () => {
+    const fm = await api();
+    const controller = fm.visualize(workspaceFile("grace_hopper.jpg"));
+    const paint = await paintOf(controller, "grace_hopper.jpg");
+    assert.strictEqual(paint.tiles, 16);
   });
 
   it("its bundled CLI reads an ONNX model with only its summary on stderr: no deprecation warning", async () => {

@@ -56,14 +56,15 @@ export class Analysis {
     if (!description) {
       const summary = summarize(activation);
       description = { summary, ranges: new LayerRanges(activation, summary) };
-      if (this.source.all()) this.descriptions.set(id, description);
+      if (this.source.all) this.descriptions.set(id, description);
     }
     return { activation, description };
   }
 
   async layer(request: LayerRequest, signal?: AbortSignal): Promise<LayerReply> {
     const { activation, description } = await this.described(request.layer, signal);
-    return packLayer(activation, description.summary, description.ranges, request, (clip) => this.globalRange(clip));
+    const global = request.normalize === "global" ? await this.globalRange(request.clipPercent, signal) : undefined;
+    return packLayer(activation, description.summary, description.ranges, request, global);
   }
 
   async channel(layer: string, channel: number, signal?: AbortSignal): Promise<ChannelReply> {
@@ -71,14 +72,13 @@ export class Analysis {
     return packChannel(layer, activation, description.summary, channel);
   }
 
-  private globalRange(clip: number): Range {
-    const all = this.source.all();
-    if (!all) {
+  private async globalRange(clip: number, signal?: AbortSignal): Promise<Range> {
+    if (!this.source.all) {
       throw new FeatureMapsError("OUT_OF_BUDGET", `global normalisation compares every layer, and ${this.model.label} computes one layer at a time at this size to stay within the memory budget; use layer or channel normalisation`);
     }
     let range = this.globals.get(clip);
     if (!range) {
-      const values = all.map(firstBatch);
+      const values = (await this.source.all(signal)).map(firstBatch);
       if (clip > 0) {
         range = percentileRange(values, clip);
       } else {

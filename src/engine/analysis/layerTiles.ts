@@ -63,7 +63,8 @@ export function packLayer(
   summary: ActivationSummary,
   ranges: LayerRanges,
   request: LayerRequest,
-  globalRange: (clip: number) => Range,
+  /** The range of every layer's values, for global normalisation. */
+  globalRange?: Range,
 ): LayerReply {
   const g = geometry(activation.shape);
   const channels = selectChannels(request, summary);
@@ -75,7 +76,10 @@ export function packLayer(
   let shared: Range | undefined;
   if (request.normalize === "layer") shared = ranges.layer(clip);
   else if (request.normalize === "symmetric") shared = symmetric(ranges.layer(clip));
-  else if (request.normalize === "global") shared = globalRange(clip);
+  else if (request.normalize === "global") {
+    if (!globalRange) throw new FeatureMapsError("INTERNAL", "global normalisation needs the range of every layer");
+    shared = globalRange;
+  }
   const masked = (c: number): boolean => nonFiniteTotal(summary.channels[c].nonFinite) > 0;
   const mask = channels.some(masked) ? new Uint8Array(tiles.length) : undefined;
   channels.forEach((c, i) => {

@@ -10,8 +10,8 @@ export interface ActivationSource {
   /** Bytes held for as long as the analysis is kept. */
   readonly bytes: number;
   get(layer: string, signal?: AbortSignal): Promise<Activation>;
-  /** Every layer's values, when they are all held. */
-  all(): readonly Activation[] | undefined;
+  /** Every layer's values: only a source that holds (or will hold) them all has it. */
+  all?(signal?: AbortSignal): Promise<readonly Activation[]>;
 }
 
 /** Every layer from one run, for models whose activations fit the memory budget together. */
@@ -28,7 +28,7 @@ export class HeldActivations implements ActivationSource {
     return a;
   }
 
-  all(): readonly Activation[] {
+  async all(): Promise<readonly Activation[]> {
     return this.result.layers.map((l) => this.result.activations.get(l.id) as Activation);
   }
 }
@@ -78,9 +78,5 @@ export class ComputedActivations implements ActivationSource {
       },
       signal,
     );
-  }
-
-  all(): undefined {
-    return undefined;
   }
 }

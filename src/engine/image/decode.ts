@@ -7,6 +7,7 @@ import { readRegularFile } from "../formats/files";
 import { decodeGif } from "./gif";
 import { checkMegapixels, cutShort, FORMATS_TEXT, unreadable } from "./imageErrors";
 import { decodePng } from "./png";
+import { decodeJpeg, NO_RGB } from "./jpeg";
 import { decodeTiff } from "./tiff";
 
 /** Decoded pixels: 4 bytes (R, G, B, A) a pixel, row-major. */
@@ -41,9 +42,19 @@ export async function readImage(file: string, maxMegapixels = DEFAULTS.maxMegapi
   return decodeImage(await readRegularFile(file, "image"), path.basename(file), maxMegapixels);
 }
 
-/** PNG, GIF and TIFF go to their decoders directly, where the sizes, the data's end and the console are under control; JPEG and BMP through jimp. */
+/**
+ * PNG, GIF, TIFF and JPEG go to their decoders directly, where the sizes, the data's end and the
+ * console are under control; BMP, and the CMYK JPEGs libjpeg gives no RGB of, through jimp.
+ */
 async function decodeAs(type: string, bytes: Uint8Array, name: string, maxMegapixels: number): Promise<RgbaImage> {
   if (type === "png") return decodePng(bytes, name);
+  if (type === "jpg") {
+    try {
+      return await decodeJpeg(bytes);
+    } catch (e) {
+      if ((e as Error).message !== NO_RGB) throw e;
+    }
+  }
   if (type === "gif") return decodeGif(bytes, name, maxMegapixels);
   if (type === "tiff") return decodeTiff(bytes, name, maxMegapixels);
   const { bitmap } = await Jimp.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

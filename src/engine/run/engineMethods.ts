@@ -1,5 +1,6 @@
 import type { Method } from "../../shared/rpc";
-import type { ChannelReply, ImageView, LayerReply, LayerRequest, ModelView } from "../../shared/protocol";
+import type { ChannelReply, ImageView, LayerReply, LayerRequest, LayerTiles, ModelView } from "../../shared/protocol";
+import type { NormalizeMode } from "../../shared/normalize";
 import type { AnalyzeRequest, EngineOptions, ScanRequest } from "../engine";
 import type { ScanResult } from "../../shared/scan";
 import type { ExplainParams, ExplainReply } from "../../shared/explain";
@@ -13,6 +14,9 @@ export interface AnalyzeResult {
   readonly image?: ImageView;
 }
 
+/** The tiles a view will ask for first: the ones it shows, or its opening figure. */
+export type FirstTiles = { readonly request: LayerRequest } | { readonly pinned: readonly string[]; readonly normalize: NormalizeMode };
+
 export interface EngineStatus {
   readonly pid: number;
   readonly rssBytes: number;
@@ -25,8 +29,11 @@ export interface EngineStatus {
 }
 
 export type EngineMethods = {
-  /** `prefetch`: only if it fits beside the analyses held (FeatureMapsEngine.analyze). */
-  readonly analyze: Method<{ readonly analyze: AnalyzeRequest; readonly prefetch?: boolean }, AnalyzeResult>;
+  /**
+   * `prefetch`: only if it fits beside the analyses held (FeatureMapsEngine.analyze). `first`: the
+   * tiles come with the result, and the result may be ready once their layer is.
+   */
+  readonly analyze: Method<{ readonly analyze: AnalyzeRequest; readonly prefetch?: boolean; readonly first?: FirstTiles }, AnalyzeResult & { readonly first?: LayerTiles }>;
   readonly layer: Method<{ readonly analyze: AnalyzeRequest; readonly request: LayerRequest }, LayerReply>;
   readonly channel: Method<{ readonly analyze: AnalyzeRequest; readonly layer: string; readonly channel: number }, ChannelReply>;
   /** The layer's raw tensor as the bytes of a float32 .npy file. */

@@ -6,6 +6,8 @@ import { FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
 import type { EngineInit, EngineMethods } from "./engineMethods";
 import { useCuda } from "./ort";
+import { openingRequest } from "../../shared/layerRequests";
+import { prepareJpeg } from "../image/jpeg";
 import { compareLayers, compareNpz, pairedLayer } from "../compare/compareAnalyses";
 
 let engine: FeatureMapsEngine | undefined;
@@ -19,9 +21,13 @@ function ready(): FeatureMapsEngine {
 }
 
 const handlers: Handlers<EngineMethods> = {
-  async analyze({ analyze, prefetch }, signal) {
-    const { model, image } = await ready().analyze(analyze, signal, prefetch === true);
-    return { model, image };
+  async analyze({ analyze, prefetch, first }, signal) {
+    const analysis = await ready().analyze(analyze, signal, { prefetch, first: first && ("request" in first ? { layer: first.request.layer } : first) });
+    const { model, image } = analysis;
+    const request = first && ("request" in first ? first.request : openingRequest(model.layers, first.pinned, first.normalize));
+    // The tiles are a courtesy: a view that does not get them asks for them.
+    const reply = request && (await analysis.layer(request, signal).catch(() => undefined));
+    return { model, image, ...(request && reply ? { first: { request, reply } } : {}) };
   },
   async layer({ analyze, request }, signal) {
     return (await ready().analyze(analyze, signal)).layer(request, signal);
@@ -75,6 +81,8 @@ process.on("message", (message: unknown) => {
     engine?.dispose();
     useCuda(init.options.cuda);
     engine = new FeatureMapsEngine(init.options);
+    // Views ask for images as the user clicks: a first JPEG need not wait for its decoder.
+    prepareJpeg();
   }
 });
 

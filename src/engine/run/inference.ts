@@ -143,6 +143,24 @@ export class ModelRunner {
     return { layers, activations, inputShape: model.nhwc ? [1, height, width, model.inputChannels] : inputShape, outputShape: final ? [...final.dims] : [], bytes };
   }
 
+  /** The model's layer whose graph, cut down to it, is shorter than the whole. */
+  private cuttable(layer: string): Candidate | undefined {
+    const c = this.model.candidates.find((x) => x.id === layer);
+    return c && !this.model.outputs.includes(c.tensor) ? c : undefined;
+  }
+
+  /** Whether a run of `layer` alone can start from its cut graph, already open. */
+  isCut(layer: string): boolean {
+    const c = this.cuttable(layer);
+    return c !== undefined && this.slim.has(fetched(c));
+  }
+
+  /** Opens the graph cut down to `layer`, for the runs of it alone to come. */
+  async cut(layer: string): Promise<void> {
+    const c = this.cuttable(layer);
+    if (c) await this.slimSession(fetched(c));
+  }
+
   private slimSession(tensor: string): Promise<Ort.InferenceSession> {
     let session = this.slim.get(tensor);
     if (session) {

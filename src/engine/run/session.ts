@@ -41,6 +41,9 @@ function create(ort: OrtModule, model: Uint8Array, providers: string[], threads:
     // Without the arena a session's first run is as fast as later ones: each config edit opens a
     // new session, and the arena's first growth touches fresh memory (docs/PERFORMANCE.md).
     enableCpuMemArena: false,
+    // Threads that spin between ops burn a core the webview, the workbench and the extension host
+    // share with us, and runs are no slower without it (bench/spinning.mjs).
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
   });
 }
 

@@ -15,11 +15,11 @@ describe("a prefetched analysis", () => {
   it("is refused before running when it would evict the analysis shown, and made when it fits beside it", async () => {
     await engine.analyze(at(320));
     const runs = engine.counts.runs;
-    await assert.rejects(engine.analyze(at(288), undefined, true), (e: unknown) => errorCode(e) === "OUT_OF_BUDGET" && /no room to prefetch/.test((e as Error).message));
+    await assert.rejects(engine.analyze(at(288), undefined, { prefetch: true }), (e: unknown) => errorCode(e) === "OUT_OF_BUDGET" && /no room to prefetch/.test((e as Error).message));
     assert.equal(engine.counts.runs, runs, "nothing ran for the refused prefetch");
     assert.equal(engine.counts.analyses, 1);
 
-    await engine.analyze(at(160), undefined, true);
+    await engine.analyze(at(160), undefined, { prefetch: true });
     assert.equal(engine.counts.runs, runs + 1, "the prefetch that fits ran");
     await engine.analyze(at(320));
     await engine.analyze(at(160));
@@ -28,7 +28,7 @@ describe("a prefetched analysis", () => {
 
   it("of an analysis already held answers from the cache", async () => {
     const runs = engine.counts.runs;
-    await engine.analyze(at(320), undefined, true);
+    await engine.analyze(at(320), undefined, { prefetch: true });
     assert.equal(engine.counts.runs, runs);
   });
 });

@@ -35,7 +35,7 @@ for (const [what, data] of [["finite values", ordinary], ["NaN and infinities am
         it(`scales ${normalize} normalisation, clip ${clip}%, to the ranges the finite values give`, () => {
           // Twice: the second answer comes from the remembered percentiles.
           for (let round = 0; round < 2; round++) {
-            const reply = packLayer(activation, summary, ranges, { layer: "x", start: 1, count: 3, order: "index", normalize, clipPercent: clip }, global);
+            const reply = packLayer(activation, summary, ranges, { layer: "x", start: 1, count: 3, order: "index", normalize, clipPercent: clip }, global(clip));
             assert.deepEqual([...reply.channels], [1, 2, 3]);
             reply.channels.forEach((c, i) => {
               const range = expected(normalize, clip, c);
@@ -51,7 +51,7 @@ for (const [what, data] of [["finite values", ordinary], ["NaN and infinities am
     }
 
     it(data === ordinary ? "sends no mask: an ordinary reply does not grow" : "masks exactly the non-finite pixels, each with its kind", () => {
-      const reply = packLayer(activation, summary, ranges, { layer: "x", start: 0, count: 5, order: "index", normalize: "layer", clipPercent: 0 }, global);
+      const reply = packLayer(activation, summary, ranges, { layer: "x", start: 0, count: 5, order: "index", normalize: "layer", clipPercent: 0 }, global(0));
       if (data === ordinary) {
         assert.ok(!("nonFinite" in reply));
         return;
@@ -69,7 +69,7 @@ describe("layer tiles of a layer with NaN in one channel only", () => {
     const summary = summarize(activation);
     const ranges = new LayerRanges(activation, summary);
     const pack = (start: number, count: number) =>
-      packLayer(activation, summary, ranges, { layer: "x", start, count, order: "index", normalize: "channel", clipPercent: 0 }, () => ({ low: 0, high: 1 }));
+      packLayer(activation, summary, ranges, { layer: "x", start, count, order: "index", normalize: "channel", clipPercent: 0 });
     assert.ok(!("nonFinite" in pack(0, 2)));
     assert.deepEqual(pack(1, 2).nonFinite, Uint8Array.from([0, 0, 0, 0, 0, 1, 0, 0]));
   });

@@ -114,6 +114,20 @@ describe("bad images give one line naming the file and the cause", () => {
     await assert.rejects(readImage(file, 1000), /huge\.png: the PNG data cannot be decoded/);
   });
 
+  it("a JPEG whose data libjpeg refuses says libjpeg's reason, and the next JPEG still decodes", async () => {
+    const good = await fs.readFile(path.join(FIXTURES, "images", "grace_hopper.jpg"));
+    const bad = Buffer.from(good);
+    // The scan's first component (SOS: marker, length, count, then id and tables) takes huffman
+    // tables 3, which the file does not define.
+    bad[bad.indexOf(Buffer.from([0xff, 0xda])) + 6] = 0x33;
+    await assert.rejects(decodeImage(bad, "bad.jpg"), (e: Error) => {
+      assert.match(e.message, /^bad\.jpg: the JPEG data cannot be decoded \(Huffman table 0x\d\d was not defined\)$/);
+      return true;
+    });
+    const again = await decodeImage(good, "good.jpg");
+    assert.deepEqual([again.width, again.height], [512, 600]);
+  });
+
   it("a missing file or a folder", async () => {
     await assert.rejects(readImage(path.join(dir, "nope.png")), /^Error: nope\.png: cannot read the file \(it does not exist\)$/);
     await assert.rejects(readImage(dir), /cannot read the file \(a folder, not a file\)/);

@@ -1,0 +1,62 @@
+import { cancelled } from "../../shared/errors";
+import type { RunResult } from "../run/inference";
+import { type ActivationSource, HeldActivations } from "./sources";
+import type { Activation } from "./stats";
+
+/** Waits for `work` until `signal` aborts; the work itself goes on for whoever else waits. */
+function until<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * Every layer, held once one run of the whole model has made them; until then the layer on
+ * screen alone, from the graph cut down to it. An image the user steps to is painted from that
+ * short run, and the whole run follows when something asks for another layer or when it is
+ * started in the background.
+ */
+export class ProgressiveActivations implements ActivationSource {
+  private first?: { readonly layer: string; readonly activation: Activation };
+  private whole?: Promise<HeldActivations>;
+
+  constructor(
+    layer: string,
+    activation: Activation,
+    /** Runs the whole model once. */
+    private readonly runAll: () => Promise<RunResult>,
+    /** What the held layers will take: the cache counts it from the start. */
+    readonly bytes: number,
+  ) {
+    this.first = { layer, activation };
+  }
+
+  /** Starts the whole run if it is not under way; a failed one is tried again by the next caller. */
+  complete(): Promise<HeldActivations> {
+    if (!this.whole) {
+      const whole = this.runAll().then((result) => {
+        // The cut run's layer is in the whole run: it need not be held twice.
+        this.first = undefined;
+        return new HeldActivations(result);
+      });
+      whole.catch(() => {
+        if (this.whole === whole) this.whole = undefined;
+      });
+      this.whole = whole;
+    }
+    return this.whole;
+  }
+
+  async get(layer: string, signal?: AbortSignal): Promise<Activation> {
+    if (this.first?.layer === layer) return this.first.activation;
+    return (await until(this.complete(), signal)).get(layer);
+  }
+
+  async all(signal?: AbortSignal): Promise<readonly Activation[]> {
+    return (await until(this.complete(), signal)).all();
+  }
+}
