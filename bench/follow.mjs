@@ -128,8 +128,10 @@ try {
       const before = (await paints(inner)).at(-1)?.t ?? 0;
       await page.keyboard.press("Alt+ArrowRight");
       const paint = await waitForPaint(inner, before, (p) => p.tiles === 16);
-      const shown = await inner.locator(".header-file").textContent();
-      if (shown !== `next-${i}.jpg`) throw new Error(`Alt+Right showed ${shown}, not next-${i}.jpg`);
+      // The header's pictures follow the tiles in a message of their own.
+      const file = () => inner.locator(".header-file").textContent();
+      const shown = await waitUntil(async () => ((await file()) === `next-${i}.jpg` ? true : undefined), { timeout: 5000, interval: 20, what: `next-${i}.jpg in the header` }).catch(file);
+      if (shown !== true) throw new Error(`Alt+Right showed ${shown}, not next-${i}.jpg`);
       const pressed = await lastKeyInside(inner, "ArrowRight");
       next.push(paint.t - pressed);
       nextParts.push(await parts(inner, pressed, paint));

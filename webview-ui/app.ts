@@ -169,12 +169,18 @@ export class App {
         this.host.keep({ resource: message.nav.resource, locked: message.nav.locked });
         break;
       case "loaded": {
-        // Without an image the host means the one shown. A view that has none yet has just said
-        // `ready`, and the host answers that with a whole result.
+        // Without an image the host means the one shown, or one that follows. A view that has
+        // none yet has just said `ready`, and the host answers that with a whole result.
         const image = message.image ?? this.loaded?.image;
         if (image) this.showResult({ ...message, image });
         break;
       }
+      case "image":
+        if (this.loaded) {
+          this.loaded = { ...this.loaded, image: message.image };
+          this.showImage(this.loaded);
+        }
+        break;
       case "display":
         this.showDisplay(message);
         break;
@@ -209,11 +215,10 @@ export class App {
     this.values.clear();
     this.status.busy(undefined);
     this.status.failed(undefined);
-    this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model, this.nav.element));
+    if (!loaded.imageFollows) this.showImage(loaded);
     this.result.hidden = false;
     this.result.classList.remove("stale");
     this.layerList.setLayers(loaded.model.layers, loaded.pinned, this.state.filter);
-    this.explain.setResult(loaded.model, loaded.image);
 
     const pending = this.pendingSelect;
     this.pendingSelect = undefined;
@@ -233,6 +238,12 @@ export class App {
       this.selectLayer(layer, pending?.view, sameLayer);
       if (pending?.channel !== undefined) this.openZoom(pending.channel);
     }
+  }
+
+  /** The header and the explanations of the image shown. */
+  private showImage(loaded: Loaded): void {
+    this.headerSlot.replaceChildren(renderHeader(loaded.image, loaded.model, this.nav.element));
+    this.explain.setResult(loaded.model, loaded.image);
   }
 
   /** The same result shown differently: the tiles already here stay valid, only the defaults and pins change. */

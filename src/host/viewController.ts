@@ -262,9 +262,16 @@ export class ViewController implements vscode.Disposable {
     const image = this.current?.result.image;
     if (!this.current || !image) return;
     const { result, display, pinned } = this.current;
-    const known = this.imageShown !== undefined && sameImage(this.imageShown, image);
+    const shown = this.imageShown;
     this.imageShown = image;
-    this.post({ type: "loaded", model: result.model, ...(known ? {} : { image }), defaults: display, pinned, first });
+    if (shown !== undefined && sameImage(shown, image)) {
+      this.post({ type: "loaded", model: result.model, defaults: display, pinned, first });
+    } else if (shown !== undefined) {
+      this.post({ type: "loaded", model: result.model, imageFollows: true, defaults: display, pinned, first });
+      this.post({ type: "image", image });
+    } else {
+      this.post({ type: "loaded", model: result.model, image, defaults: display, pinned, first });
+    }
   }
 
   private watch(files: readonly string[]): void {

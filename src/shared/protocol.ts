@@ -281,15 +281,19 @@ export type ToWebview =
       readonly model: ModelView;
       /**
        * Left out when it is the image of the view's last `loaded` (a config edit re-runs the model
-       * on it): less to carry, and in the web workbench a message's delivery grows with its size.
+       * on it), or when `imageFollows`: in the web workbench a message's delivery grows with its size.
        */
       readonly image?: ImageView;
+      /** A view showing another image gets this one in an `image` message right after, so that the tiles do not wait behind its pictures. */
+      readonly imageFollows?: true;
       readonly defaults: DisplayDefaults;
       /** Layers a config pins; the view shows them first. */
       readonly pinned: readonly string[];
       /** The tiles the view is expected to ask for first, sent along to save a round trip. */
       readonly first?: LayerTiles;
     }
+  /** The image of the `loaded` just before, which said `imageFollows`. */
+  | { readonly type: "image"; readonly image: ImageView }
   /** A newer input changed only how the result is shown (a config's display or pinned layers): nothing re-runs. */
   | { readonly type: "display"; readonly defaults: DisplayDefaults; readonly pinned: readonly string[] }
   /** `keepResult`: the result shown before stays, marked as out of date. */

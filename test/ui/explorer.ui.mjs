@@ -215,6 +215,8 @@ async function panelFrames(page) {
 }
 
 const headerFile = (frame) => frame.locator(".header-file").textContent();
+/** The header's file name once it is `name` (its pictures arrive just after the grid's tiles), or what it still shows after 5 s. */
+const headerShows = (frame, name) => waitUntil(async () => ((await headerFile(frame)) === name ? name : undefined), { timeout: 5000, interval: 20, what: `the header showing ${name}` }).catch(() => headerFile(frame));
 const browserNow = (page) => page.evaluate(() => performance.timeOrigin + performance.now());
 
 async function visualizeFromExplorer(page, file) {
@@ -350,7 +352,7 @@ try {
             await page.locator(".tab", { hasText: "Feature Maps: grace_hopper.jpg" }).waitFor({ timeout: 30_000 });
             const g = await waitForGrid(follower, "features.2", { since });
             expectRealPicture(g, "grace_hopper.jpg's features.2");
-            expect((await headerFile(follower)) === "grace_hopper.jpg", `the header shows ${await headerFile(follower)}`);
+            expect((await headerShows(follower, "grace_hopper.jpg")) === "grace_hopper.jpg", `the header shows ${await headerFile(follower)}`);
             const panels = await panelFrames(page);
             expect(panels.length === 1, `${panels.length} panels`);
             return `${g.colours} colours`;
@@ -374,7 +376,7 @@ try {
             const g = await waitForGrid(follower, "features.0");
             expectRealPicture(g, "astronaut.png's features.0");
             expect((await panelFrames(page)).length === 2, "two panels");
-            expect((await headerFile(locked)) === "grace_hopper.jpg", `the locked panel shows ${await headerFile(locked)}`);
+            expect((await headerShows(locked, "grace_hopper.jpg")) === "grace_hopper.jpg", `the locked panel shows ${await headerFile(locked)}`);
           },
         ],
         [
@@ -386,7 +388,7 @@ try {
             await page.locator(".tab", { hasText: "Feature Maps: chelsea.png" }).waitFor({ timeout: 30_000 });
             const g = await waitForGrid(follower, "features.0", { since });
             expectRealPicture(g, "chelsea.png after Alt+Right");
-            expect((await headerFile(follower)) === "chelsea.png", `the header shows ${await headerFile(follower)}`);
+            expect((await headerShows(follower, "chelsea.png")) === "chelsea.png", `the header shows ${await headerFile(follower)}`);
           },
         ],
         [
@@ -414,7 +416,7 @@ try {
             const followerBack = await waitUntil(async () => (await panelFrames(page)).find((p) => p.resource.endsWith("/chelsea.png")), { what: "the following panel" });
             follower = followerBack.frame;
             await waitForGrid(follower, "features.0");
-            expect((await headerFile(follower)) === "chelsea.png", `the restored follower shows ${await headerFile(follower)}`);
+            expect((await headerShows(follower, "chelsea.png")) === "chelsea.png", `the restored follower shows ${await headerFile(follower)}`);
           },
         ],
       ]);
