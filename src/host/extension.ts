@@ -19,7 +19,7 @@ import { COMPARE_VIEW_TYPE, ComparePanel } from "./compare/comparePanel";
 import { sidesForCommand } from "./compare/compareCommand";
 import { resolveSide, sidesFromResource, sidesResource, type SideSpec } from "./compare/compareSides";
 import { FolderScans, scanCache } from "./scan/scanCommand";
-import type { ScanView } from "./scan/scanPanel";
+import { SCAN_VIEW_TYPE, type ScanView } from "./scan/scanPanel";
 
 /** What the extension hands to its integration tests (and to other extensions). */
 export interface FeatureMapsApi {
@@ -98,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): FeatureMapsApi {
         panel.dispose();
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(SCAN_VIEW_TYPE, { deserializeWebviewPanel: (panel, state) => scans.restore(panel, state) }),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.commands.registerCommand("featureMaps.openExampleConfig", () =>
       vscode.window.showTextDocument(vscode.Uri.joinPath(context.extensionUri, "examples", "xai.featuremaps.json")),

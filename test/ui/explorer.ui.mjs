@@ -200,6 +200,23 @@ async function folderScanScenario(page, workspace) {
         return `${file}: ${title}`;
       },
     ],
+    [
+      "after a window reload the scan view comes back with its result, from the stored scan",
+      async () => {
+        await page.locator(".tab", { hasText: "Scan: scan-me" }).click();
+        // The sidebar's title takes the focus from the webview, whose iframe can keep F1.
+        await page.locator(".sidebar .composite.title").click();
+        await runCommand(page, "Developer: Reload Window", "Reload Window");
+        await waitForWorkbench(page);
+        await page.locator(".tab", { hasText: "Scan: scan-me" }).click();
+        const view = await findScanView(page);
+        await waitUntil(async () => (await view.locator('.scan-thumb[data-painted="true"]').count()) >= 2, { timeout: 60_000, what: "painted thumbnails after the reload" });
+        const title = (await view.locator(".scan-title").textContent()) ?? "";
+        expect(title.startsWith("features.3 of"), `the restored view shows "${title}"`);
+        expect((await page.locator(".notifications-toasts .notification-toast", { hasText: "Scanning scan-me" }).count()) === 0, "the folder was scanned again");
+        return title;
+      },
+    ],
   ]);
 }
 

@@ -60,6 +60,8 @@ export class ScanApp {
 
   private show(result: ScanResult, folder: string): void {
     this.result = result;
+    // What the host needs to show this result again after a window reload (FolderScans.restore).
+    this.host.keep({ folder, layer: result.layer, top: result.top });
     const counts = `${result.scanned} images scanned, ${result.failed.length} failed · ${result.deadChannels.length} of ${result.channels.length} channels dead · top ${result.top}`;
     this.header.replaceChildren(
       el("div", { class: "scan-title" }, el("strong", { text: `${result.layer}` }), ` of ${result.model} over ${folder}`),

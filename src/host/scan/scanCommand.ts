@@ -10,6 +10,7 @@ import { SCAN_LIMITS, type ScanResult } from "../../shared/scan";
 import { imageSource } from "../viewSources";
 import { folderStamp, ScanCache } from "./scanCache";
 import { ScanView } from "./scanPanel";
+import { webviewOptions } from "../webviewHtml";
 
 /** What a caller (a test, a keybinding) may give the command instead of being asked. */
 export interface ScanArgs {
@@ -38,6 +39,18 @@ async function modelStamps(model: ModelSource): Promise<string[]> {
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds)) return "";
   return seconds < 60 ? `${Math.ceil(seconds)} s left` : `${Math.ceil(seconds / 60)} min left`;
+}
+
+/** A scan of `folder` through the model and preprocessing its settings name. */
+function scanRequest(folder: vscode.Uri, layer: string, top: number): ScanRequest {
+  const { model, preprocessing } = imageSource(folder).target().analyze;
+  const maxImages = vscode.workspace.getConfiguration("featureMaps", folder).get<number>("scan.maxImages", SCAN_LIMITS.defaultMaxImages);
+  return { folder: folder.fsPath, model, ...(preprocessing ? { preprocessing } : {}), layer, top, maxImages };
+}
+
+/** What a scan view runs its thumbnails' analyses with. */
+function viewRequest(request: ScanRequest): Omit<ScanRequest, "folder" | "top" | "maxImages"> {
+  return { model: request.model, layer: request.layer, ...(request.preprocessing ? { preprocessing: request.preprocessing } : {}) };
 }
 
 /**
@@ -76,10 +89,8 @@ export class FolderScans implements vscode.Disposable {
     const { model, preprocessing } = imageSource(folder).target().analyze;
     const layer = args.layer ?? (await this.chooseLayer(model, preprocessing));
     if (!layer) return undefined;
-    const maxImages = vscode.workspace.getConfiguration("featureMaps", folder).get<number>("scan.maxImages", SCAN_LIMITS.defaultMaxImages);
-    const request: ScanRequest = { folder: folder.fsPath, model, ...(preprocessing ? { preprocessing } : {}), layer, top: args.top ?? SCAN_LIMITS.defaultTop, maxImages };
-    const stamp = folderStamp(await walkImages(folder.fsPath, maxImages));
-    const key = JSON.stringify([model, await modelStamps(model), request.folder, layer, preprocessing ?? {}, request.top]);
+    const request = scanRequest(folder, layer, args.top ?? SCAN_LIMITS.defaultTop);
+    const { key, stamp } = await this.cacheKey(request);
     let result = await this.cache.get(key, stamp);
     if (!result) {
       result = await this.withProgress(request);
@@ -87,6 +98,40 @@ export class FolderScans implements vscode.Disposable {
     }
     this.show(request, result);
     return result;
+  }
+
+  /**
+   * A scan view of an earlier window, from the folder, layer and top its webview kept: shown
+   * again while its stored result still holds (the same model, settings and files), else closed,
+   * as a scan of a whole folder is not run again unasked.
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const kept = state as { folder?: unknown; layer?: unknown; top?: unknown } | undefined;
+    const { folder, layer, top } = kept ?? {};
+    let result: ScanResult | undefined;
+    let request: ScanRequest | undefined;
+    if (typeof folder === "string" && typeof layer === "string" && Number.isInteger(top)) {
+      try {
+        request = scanRequest(vscode.Uri.file(folder), layer, top as number);
+        const { key, stamp } = await this.cacheKey(request);
+        result = await this.cache.get(key, stamp);
+      } catch {
+        // Settings that no longer make a model, a folder gone: there is nothing to show.
+      }
+    }
+    if (!request || !result) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(this.extensionUri);
+    this.adopt(new ScanView(panel, this.extensionUri, this.engine, request.folder, viewRequest(request), result));
+  }
+
+  /** Where a result of `request` is stored, and what the folder's images are now. */
+  private async cacheKey(request: ScanRequest): Promise<{ readonly key: string; readonly stamp: string }> {
+    const stamp = folderStamp(await walkImages(request.folder, request.maxImages));
+    const key = JSON.stringify([request.model, await modelStamps(request.model), request.folder, request.layer, request.preprocessing ?? {}, request.top]);
+    return { key, stamp };
   }
 
   /** The model's feature-map layers, from a run on the bundled sample image. */
@@ -119,7 +164,10 @@ export class FolderScans implements vscode.Disposable {
   }
 
   private show(request: ScanRequest, result: ScanResult): void {
-    const view = ScanView.create(this.extensionUri, this.engine, request.folder, { model: request.model, layer: request.layer, ...(request.preprocessing ? { preprocessing: request.preprocessing } : {}) }, result);
+    this.adopt(ScanView.create(this.extensionUri, this.engine, request.folder, viewRequest(request), result));
+  }
+
+  private adopt(view: ScanView): void {
     this.views.push(view);
     view.panel.onDidDispose(() => (this.views = this.views.filter((v) => v !== view)));
   }
