@@ -39,9 +39,14 @@ export class ProgressiveActivations implements ActivationSource {
   complete(): Promise<HeldActivations> {
     if (!this.whole) {
       const whole = this.runAll().then((result) => {
-        // The cut run's layer is in the whole run: it need not be held twice.
+        const first = this.first;
         this.first = undefined;
-        return new HeldActivations(result);
+        if (!first) return new HeldActivations(result);
+        // The cut run's values stay for its layer (and a container ending with it): they are what
+        // was shown, and what the layer's statistics already hold, so the layer is not held twice.
+        const replaced = result.activations.get(first.layer)?.data;
+        const activations = new Map([...result.activations].map(([id, a]) => [id, a.data === replaced ? first.activation : a]));
+        return new HeldActivations({ ...result, activations });
       });
       whole.catch(() => {
         if (this.whole === whole) this.whole = undefined;

@@ -35,7 +35,7 @@ const KEEP_BYTES = 64 * 1024 * 1024;
 /** libjpeg's message for colour spaces it does not turn into RGB (CMYK, YCCK): jimp decodes those. */
 export const NO_RGB = "Unsupported color conversion request";
 
-/** Beside the bundles (webpack copies it to dist/); from the package itself in tsc's out/src/engine/image/. */
+/** Beside the bundles (webpack emits it to dist/ under its own name); from the package itself in tsc's out/src/engine/image/. */
 function wasmFile(): string {
   const beside = path.join(__dirname, WASM);
   return existsSync(beside) ? beside : path.join(__dirname, "..", "..", "..", "..", "node_modules", "@jsquash", "jpeg", "codec", "dec", WASM);

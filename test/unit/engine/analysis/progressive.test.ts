@@ -44,6 +44,7 @@ describe("an analysis ready once the layer on screen is", () => {
     for (const layer of ["features.0", "features.49"]) {
       assert.deepEqual((await analysis.activation(layer)).data, (await expected.activation(layer)).data, layer);
     }
+    assert.strictEqual(await analysis.activation("features.10"), got, "the layer shown first is held once: the cut run's values, not a second copy");
     await sleep(400);
     assert.equal(engine.counts.runs, runs + 2, "nothing runs again once every layer is held");
   });
