@@ -29,9 +29,11 @@ export async function runSuite(dir: string): Promise<void> {
     ui: "bdd",
     // The output ends up in a log or a browser console, not a terminal.
     color: false,
-    // Webviews and the first activation of an extension can be slow on a
-    // loaded 2-core CI machine; a test that really hangs still fails.
-    timeout: 60_000,
+    // A new webview can wait 30 s: VS Code 1.100's webview service worker gives up on a resource
+    // request after 30 s, which a webview made while the worker is being replaced (each webview
+    // registers it under its own URL) runs into. A test that makes two webviews can meet it
+    // twice; a test that really hangs still fails, and the runner bounds the whole run.
+    timeout: 150_000,
     // The runners pass a filter through the environment because the extension
     // host has no command line of its own.
     grep: process.env.FEATURE_MAPS_TEST_GREP || undefined,
