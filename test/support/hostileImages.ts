@@ -1,5 +1,5 @@
 import * as zlib from "zlib";
-import { concatBytes } from "./bytes";
+import { concatBytes } from "../../src/engine/formats/bytes";
 
 // Hostile images and arrays, built byte by byte so each test shows exactly what the file claims.
 

@@ -1,5 +1,5 @@
 import { crc32 } from "zlib";
-import { concatBytes } from "./bytes";
+import { concatBytes } from "../../src/engine/formats/bytes";
 
 // Hand-assembled pickles and zips: a hostile checkpoint is easiest to state as the bytes a
 // payload would write, with no Python in the test run.

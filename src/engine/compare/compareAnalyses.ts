@@ -3,6 +3,7 @@ import type { AnalyzeRequest, FeatureMapsEngine } from "../engine";
 import { writeNpy } from "../formats/npy";
 import { NpzWriter } from "../formats/npz";
 import { compareReply, type PairedLayer, pairLayer } from "./compareLayer";
+import { concatBytes } from "../formats/bytes";
 
 /**
  * A and B of a layer, each from its own analysis. The engine caches analyses within its memory
@@ -37,11 +38,5 @@ export async function compareNpz(paired: PairedLayer): Promise<Uint8Array> {
     await npz.add("diff", writeNpy(paired.diff, shape));
   }
   await npz.finish();
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
